@@ -1,0 +1,165 @@
+"""Frozen value types shared by every part of the bot.
+
+Everything here is plain data: no I/O, no clock reads. Timestamps are timezone-aware UTC
+datetimes; prices are quote-currency (USDT) per unit of the base asset; quantities are in
+base-asset units; notionals in quote currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Literal
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ONE_MS = timedelta(milliseconds=1)
+
+LiquidationSide = Literal["long", "short"]
+"""Which side was liquidated: ``"long"`` (Binance order side ``SELL``) or ``"short"`` (``BUY``)."""
+
+
+def from_epoch_ms(epoch_ms: int) -> datetime:
+    """Convert Binance milliseconds since the epoch to an exact UTC datetime."""
+    # timedelta arithmetic is exact; datetime.fromtimestamp(ms / 1000) can be off by 1 µs.
+    return EPOCH + timedelta(milliseconds=epoch_ms)
+
+
+def to_epoch_ms(moment: datetime) -> int:
+    """Convert a timezone-aware datetime to whole milliseconds since the epoch (floored)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: timestamps must carry a time zone (UTC)")
+    return (moment - EPOCH) // _ONE_MS
+
+
+class PositionSide(StrEnum):
+    """Direction of a position or of an entry intent."""
+
+    LONG = "long"
+    SHORT = "short"
+
+    @property
+    def sign(self) -> int:
+        """+1 for long, -1 for short: multiply a price move by it to get PnL direction."""
+        return 1 if self is PositionSide.LONG else -1
+
+    @property
+    def opposite(self) -> PositionSide:
+        """The other side."""
+        return PositionSide.SHORT if self is PositionSide.LONG else PositionSide.LONG
+
+
+class OrderSide(StrEnum):
+    """Side of an order as exchanges name it."""
+
+    BUY = "buy"
+    SELL = "sell"
+
+    @staticmethod
+    def to_open(side: PositionSide) -> OrderSide:
+        """The order side that opens a position of ``side``."""
+        return OrderSide.BUY if side is PositionSide.LONG else OrderSide.SELL
+
+    @staticmethod
+    def to_close(side: PositionSide) -> OrderSide:
+        """The order side that closes a position of ``side``."""
+        return OrderSide.SELL if side is PositionSide.LONG else OrderSide.BUY
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidation:
+    """One forced liquidation as Binance reported it.
+
+    ``side`` names the position that was liquidated: ``"long"`` for a forceOrder with
+    ``S == "SELL"``, ``"short"`` for ``S == "BUY"``.
+    """
+
+    symbol: str
+    side: LiquidationSide
+    price: float
+    quantity: float
+    timestamp: datetime
+
+    def __post_init__(self) -> None:
+        if self.side not in ("long", "short"):
+            raise ValueError(f"side must be 'long' or 'short', got {self.side!r}")
+        if not (self.price > 0 and self.quantity > 0):
+            raise ValueError("price and quantity must be positive numbers")
+        if self.timestamp.tzinfo is None:
+            raise ValueError("timestamp must be timezone-aware (UTC)")
+
+    @property
+    def notional(self) -> float:
+        """Liquidated value in quote currency: price × quantity."""
+        return self.price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class MarkPrice:
+    """A mark price observation for one symbol (exchange id form, e.g. ``BTCUSDT``)."""
+
+    symbol: str
+    price: float
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class LiquidationCluster:
+    """A group of liquidations at nearby prices, as the heatmap computed it.
+
+    ``side`` is the side holding more time-decayed notional; ``distance_from_price`` is the
+    signed percentage ``(price_level / current_price - 1) * 100`` or ``None`` while no price
+    is known. ``total_notional`` is not decayed; ``long_notional``/``short_notional`` are.
+    """
+
+    symbol: str
+    price_level: float
+    side: LiquidationSide
+    liquidation_count: int
+    total_notional: float
+    strength: float
+    distance_from_price: float | None
+    last_updated: datetime
+    price_low: float
+    price_high: float
+    long_notional: float
+    short_notional: float
+    newest_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """What a strategy decided for one symbol at one moment.
+
+    ``direction`` is ``1`` (go long), ``-1`` (go short) or ``0`` (nothing to do).
+    """
+
+    symbol: str
+    direction: int
+    strength: float
+    cluster: LiquidationCluster | None
+    mark_price: float
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EntryIntent:
+    """A strategy's wish to open a position; risk sizes it, execution carries it out."""
+
+    symbol: str
+    side: PositionSide
+    reference_price: float
+    stop_price: float
+    take_profit_price: float
+    strength: float
+    cluster: LiquidationCluster | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ExitIntent:
+    """A strategy's wish to close an open position, with the reason for the journal."""
+
+    symbol: str
+    reason: str
+    created_at: datetime

@@ -1,0 +1,306 @@
+"""``LiveLiquidationHeatmap``: the public heatmap, wiring stream → parser → store → clusters.
+
+The stream thread parses each frame and stores its liquidations and mark prices; a separate
+updater thread recomputes every symbol's clusters each ``update_interval`` seconds and
+publishes them by swapping one reference, so ``get_clusters`` never waits for clustering.
+Without a running updater (no ``start_stream``: replays, tests, scripts), ``get_clusters``
+recomputes a symbol on demand when its data changed or its clusters are older than
+``update_interval``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.domain import Liquidation, LiquidationCluster
+from bot.heatmap.clustering import ClusterParams, compute_clusters, distance_pct, price_order
+from bot.heatmap.parse import parse_frame
+from bot.heatmap.store import LiquidationStore
+from bot.heatmap.stream import MarketStream, ReconnectPolicy
+from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
+from bot.symbols import to_exchange_id
+
+log = logging.getLogger(__name__)
+
+# Binance allows 200 streams per connection; beyond that, take the all-market streams.
+_MAX_NAMED_SYMBOLS = 100
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class HeatmapHealth:
+    """A snapshot of the heatmap's connection and data counters."""
+
+    connected: bool
+    messages: int
+    parse_errors: int
+    reconnects: int
+    last_message_at: datetime | None
+    control_messages: int
+    liquidations: int
+    duplicates: int
+    mark_prices: int
+    last_refresh_at: datetime | None
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Published:
+    """One symbol's latest clusters and the inputs they were computed from."""
+
+    clusters: tuple[LiquidationCluster, ...]
+    price: float | None
+    version: int
+    computed_at: datetime
+
+
+@dataclass(slots=True)
+class _Counters:
+    messages: int = 0
+    parse_errors: int = 0
+    control: int = 0
+    liquidations: int = 0
+    duplicates: int = 0
+    mark_prices: int = 0
+    last_message_at: datetime | None = None
+
+
+class LiveLiquidationHeatmap:
+    """Live liquidation clusters per symbol from Binance's forceOrder streams."""
+
+    def __init__(
+        self,
+        cluster_window_pct: float = 0.02,
+        min_cluster_size: int = 5,
+        time_decay_minutes: float = 60,
+        update_interval: float = 5.0,
+        buffer_size: int = 10_000,
+        ws_base_url: str = DEFAULT_WS_BASE_URL,
+        *,
+        silence_timeout: float = 5.0,
+        clock: Callable[[], datetime] = utc_now,
+        rng: random.Random | None = None,
+    ) -> None:
+        """Create a heatmap; nothing connects until ``start_stream``.
+
+        Args:
+            cluster_window_pct: max span of a cluster as a fraction, in (0, 1].
+            min_cluster_size: fewest members a cluster may have (≥ 1).
+            time_decay_minutes: weight = exp(-age_minutes / time_decay_minutes); > 0.
+            update_interval: seconds between background cluster updates; > 0.
+            buffer_size: liquidations kept per symbol (≥ 1), the oldest dropped first.
+            ws_base_url: Binance's market-stream base, or a simulator's.
+            silence_timeout: seconds without any frame before the socket is replaced.
+            clock: returns the current UTC time (tests pass a fake).
+            rng: jitter source for reconnect backoff.
+        """
+        self._params = ClusterParams(cluster_window_pct, min_cluster_size, time_decay_minutes)
+        if not update_interval > 0:
+            raise ValueError(f"update_interval: expected seconds > 0, got {update_interval!r}")
+        if not silence_timeout > 0:
+            raise ValueError(f"silence_timeout: expected seconds > 0, got {silence_timeout!r}")
+        self._update_interval = float(update_interval)
+        self._ws_base_url = ws_base_url
+        self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
+        self._store = LiquidationStore(buffer_size)
+        self._prices: dict[str, float] = {}
+        self._published: dict[str, _Published] = {}
+        self._orders: dict[str, npt.NDArray[np.intp]] = {}
+        self._refresh_lock = threading.Lock()
+        self._counters = _Counters()
+        self._connected = False
+        self._wanted: frozenset[str] | None = None
+        self._stream: MarketStream | None = None
+        self._updater: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._last_refresh_at: datetime | None = None
+
+    # -- streaming -------------------------------------------------------------------------
+
+    def start_stream(self, symbols: Sequence[str] | None = None) -> None:
+        """Connect to the liquidation and mark-price streams of ``symbols`` and return at once.
+
+        ``None`` or ``[]`` subscribes to every symbol. Starts the background cluster updater.
+        """
+        if self._stream is not None:
+            raise RuntimeError("stream already started; call stop_stream() first")
+        wanted = [to_exchange_id(s) for s in symbols or []]
+        too_many = len(wanted) > _MAX_NAMED_SYMBOLS
+        names = stream_names(None if too_many else wanted)
+        self._wanted = frozenset(wanted) if too_many else None
+        self._stopping.clear()
+        self._stream = MarketStream(
+            stream_url(self._ws_base_url, names), self.handle_frame,
+            policy=self._policy, rng=self._rng, on_state=self._set_connected,
+        )
+        self._stream.start()
+        self._updater = threading.Thread(target=self._update_loop, name="heatmap-updater",
+                                         daemon=True)
+        self._updater.start()
+
+    def stop_stream(self) -> None:
+        """Close the socket and join the stream, watchdog and updater threads (within 2 s)."""
+        self._stopping.set()
+        if self._stream is not None:
+            if not self._stream.stop(timeout=1.5):
+                log.warning("stream threads did not end in time")
+            self._stream = None
+        if self._updater is not None:
+            self._updater.join(timeout=0.4)
+            self._updater = None
+        self._connected = False
+
+    def handle_frame(self, frame: str | bytes) -> None:
+        """Parse one raw stream frame and store what it holds (also for replays and tests)."""
+        parsed = parse_frame(frame)
+        counters = self._counters
+        counters.messages += 1
+        counters.last_message_at = self._clock()
+        if parsed.control:
+            counters.control += 1
+            return
+        if parsed.errors:
+            counters.parse_errors += parsed.errors
+            log.debug("skipped malformed frame: %s", parsed.error_detail)
+        for mark in parsed.mark_prices:
+            if self._wanted is None or mark.symbol in self._wanted:
+                self._prices[mark.symbol] = mark.price
+                counters.mark_prices += 1
+        for liquidation in parsed.liquidations:
+            if self._wanted is None or liquidation.symbol in self._wanted:
+                self.add_liquidation(liquidation)
+
+    def _set_connected(self, connected: bool) -> None:
+        self._connected = connected
+
+    # -- data in ---------------------------------------------------------------------------
+
+    def add_liquidation(self, liquidation: Liquidation) -> bool:
+        """Store one liquidation; False (and nothing stored) if it repeats one already held."""
+        if "/" in liquidation.symbol:
+            liquidation = replace(liquidation, symbol=to_exchange_id(liquidation.symbol))
+        stored = self._store.add(liquidation)
+        if stored:
+            self._counters.liquidations += 1
+        else:
+            self._counters.duplicates += 1
+        return stored
+
+    def update_price(self, symbol: str, price: float) -> None:
+        """Set the current (mark) price of ``symbol``; the latest value wins."""
+        if not price > 0:
+            raise ValueError(f"price must be positive, got {price!r}")
+        self._prices[to_exchange_id(symbol)] = float(price)
+
+    def get_price(self, symbol: str) -> float | None:
+        """The current price of ``symbol``, or None if none is known yet."""
+        return self._prices.get(to_exchange_id(symbol))
+
+    # -- clusters out ----------------------------------------------------------------------
+
+    def get_clusters(self, symbol: str) -> list[LiquidationCluster]:
+        """The latest clusters of ``symbol``, strongest first (``distance_from_price`` current)."""
+        key = to_exchange_id(symbol)
+        published = self._published.get(key)
+        if self._updater is None and self._is_stale(key, published):
+            published = self._refresh_symbol(key)
+        if published is None:
+            return []
+        price = self._prices.get(key)
+        if price == published.price:
+            return list(published.clusters)
+        return [
+            replace(c, distance_from_price=distance_pct(c.price_level, price))
+            for c in published.clusters
+        ]
+
+    def get_best_cluster(
+        self, symbol: str, min_strength: float = 0.6
+    ) -> LiquidationCluster | None:
+        """The strongest cluster of ``symbol`` if its strength is at least ``min_strength``."""
+        clusters = self.get_clusters(symbol)
+        if clusters and clusters[0].strength >= min_strength:
+            return clusters[0]
+        return None
+
+    def symbols(self) -> list[str]:
+        """Symbols with stored liquidations."""
+        return self._store.symbols()
+
+    def refresh(self) -> None:
+        """Recompute every symbol's clusters now (what the periodic update runs)."""
+        for symbol in self._store.symbols():
+            self._refresh_symbol(symbol)
+        self._last_refresh_at = self._clock()
+
+    def health(self) -> HeatmapHealth:
+        """Connection state and counters."""
+        c = self._counters
+        stream = self._stream
+        return HeatmapHealth(
+            connected=self._connected,
+            messages=c.messages,
+            parse_errors=c.parse_errors,
+            reconnects=stream.reconnects if stream is not None else 0,
+            last_message_at=c.last_message_at,
+            control_messages=c.control,
+            liquidations=c.liquidations,
+            duplicates=c.duplicates,
+            mark_prices=c.mark_prices,
+            last_refresh_at=self._last_refresh_at,
+            url=stream.url if stream is not None else None,
+        )
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the liquidation store (all symbols)."""
+        return self._store.nbytes()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _is_stale(self, symbol: str, published: _Published | None) -> bool:
+        buffer = self._store.buffer(symbol)
+        if buffer is None:
+            return False
+        if published is None or published.version != buffer.version:
+            return True
+        age = (self._clock() - published.computed_at).total_seconds()
+        return age >= self._update_interval
+
+    def _refresh_symbol(self, symbol: str) -> _Published | None:
+        buffer = self._store.buffer(symbol)
+        if buffer is None:
+            return None
+        with self._refresh_lock:
+            version = buffer.version
+            events = buffer.snapshot()
+            order = price_order(events.price, self._orders.get(symbol))
+            self._orders[symbol] = order
+            now = self._clock()
+            price = self._prices.get(symbol)
+            clusters = compute_clusters(
+                symbol, events, now=now, current_price=price, params=self._params, order=order
+            )
+            published = _Published(tuple(clusters), price, version, now)
+            self._published[symbol] = published
+            return published
+
+    def _update_loop(self) -> None:
+        while not self._stopping.wait(self._update_interval):
+            try:
+                self.refresh()
+            except Exception:  # keep updating; a bad refresh must not freeze the heatmap
+                log.exception("cluster refresh failed")

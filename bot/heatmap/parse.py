@@ -1,0 +1,179 @@
+"""Parsing at the edge: one raw Binance market-stream frame in, typed frozen objects out.
+
+Handles the three shapes the heatmap's connection can carry:
+
+* a raw event, as sent on ``/market/ws/<stream>`` and ``!forceOrder@arr``;
+* a combined-stream envelope ``{"stream": ..., "data": ...}`` from ``/market/stream``;
+* a JSON array of events (the ``!markPrice@arr@1s`` stream).
+
+Nothing here raises on bad input: malformed frames come back with ``errors`` counted, and
+control replies (``{"result": ..., "id": ...}``) come back flagged so callers can count them
+apart from data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain import Liquidation, LiquidationSide, MarkPrice, from_epoch_ms
+
+# Binance's order side names the liquidation order, which closes the opposite position:
+# a SELL closes (liquidates) a long, a BUY closes a short.
+_SIDE_BY_ORDER_SIDE: dict[str, LiquidationSide] = {"SELL": "long", "BUY": "short"}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFrame:
+    """What one frame held: liquidations, mark prices, and how much of it was unusable."""
+
+    liquidations: tuple[Liquidation, ...] = ()
+    mark_prices: tuple[MarkPrice, ...] = ()
+    errors: int = 0
+    control: bool = False
+    error_detail: str = ""
+
+
+_EMPTY_CONTROL = ParsedFrame(control=True)
+
+
+class _Malformed(ValueError):
+    """Internal: an event that cannot be turned into a typed object."""
+
+
+def parse_frame(raw: str | bytes) -> ParsedFrame:
+    """Parse one WebSocket text frame from Binance's USDⓈ-M market streams.
+
+    Args:
+        raw: the frame's text (bytes are decoded as UTF-8).
+
+    Returns:
+        A ``ParsedFrame``; ``errors`` is 1 for a frame that was malformed as a whole, or the
+        number of unusable elements of an array frame.
+    """
+    try:
+        payload = json.loads(raw)
+    except (ValueError, TypeError) as exc:  # JSONDecodeError and UnicodeDecodeError
+        return ParsedFrame(errors=1, error_detail=f"bad JSON: {exc}")
+    if isinstance(payload, dict) and "stream" in payload and "data" in payload:
+        payload = payload["data"]
+    if isinstance(payload, list):
+        return _parse_array(payload)
+    if isinstance(payload, dict):
+        if "id" in payload and ("result" in payload or "code" in payload):
+            return _EMPTY_CONTROL
+        try:
+            return _parse_event(payload)
+        except _Malformed as exc:
+            return ParsedFrame(errors=1, error_detail=str(exc))
+    return ParsedFrame(errors=1, error_detail=f"unexpected JSON {type(payload).__name__}")
+
+
+def _parse_array(items: list[Any]) -> ParsedFrame:
+    liquidations: list[Liquidation] = []
+    marks: list[MarkPrice] = []
+    errors = 0
+    detail = ""
+    for item in items:
+        if not isinstance(item, dict):
+            errors += 1
+            continue
+        try:
+            parsed = _parse_event(item)
+        except _Malformed as exc:
+            errors += 1
+            detail = str(exc)
+            continue
+        liquidations.extend(parsed.liquidations)
+        marks.extend(parsed.mark_prices)
+    if not items:
+        errors = 1
+        detail = "empty array"
+    return ParsedFrame(tuple(liquidations), tuple(marks), errors, error_detail=detail)
+
+
+def _parse_event(event: dict[str, Any]) -> ParsedFrame:
+    kind = event.get("e")
+    if kind == "forceOrder":
+        return ParsedFrame(liquidations=(parse_force_order(event),))
+    if kind == "markPriceUpdate":
+        return ParsedFrame(mark_prices=(_parse_mark_price(event),))
+    raise _Malformed(f"unexpected event type {kind!r}")
+
+
+def parse_force_order(event: dict[str, Any]) -> Liquidation:
+    """Turn one ``forceOrder`` event (the whole event, with its ``o`` object) into a Liquidation.
+
+    Price is the average fill price ``ap`` (``p`` when ``ap`` is zero), quantity the filled
+    accumulated quantity ``z`` (``q`` when ``z`` is zero), time the trade time ``T``.
+
+    Raises:
+        ValueError: the event lacks a field or holds a non-numeric or non-positive value.
+    """
+    order = event.get("o")
+    if not isinstance(order, dict):
+        raise _Malformed("forceOrder without an 'o' object")
+    symbol = order.get("s")
+    if not isinstance(symbol, str) or not symbol:
+        raise _Malformed("forceOrder without a symbol")
+    side = _SIDE_BY_ORDER_SIDE.get(order.get("S"))  # type: ignore[arg-type]
+    if side is None:
+        raise _Malformed(f"forceOrder side {order.get('S')!r} is neither BUY nor SELL")
+    price = _preferred(order, "ap", "p")
+    quantity = _preferred(order, "z", "q")
+    trade_ms = _epoch_ms(order, "T")
+    return Liquidation(
+        symbol=symbol.upper(),
+        side=side,
+        price=price,
+        quantity=quantity,
+        timestamp=from_epoch_ms(trade_ms),
+    )
+
+
+def _parse_mark_price(event: dict[str, Any]) -> MarkPrice:
+    symbol = event.get("s")
+    if not isinstance(symbol, str) or not symbol:
+        raise _Malformed("markPriceUpdate without a symbol")
+    return MarkPrice(
+        symbol=symbol.upper(),
+        price=_number(event, "p"),
+        timestamp=from_epoch_ms(_epoch_ms(event, "E")),
+    )
+
+
+def _preferred(obj: dict[str, Any], key: str, fallback: str) -> float:
+    # A missing or zero preferred field (average price, filled quantity) falls back to the
+    # order's own field; a present but garbled one is an error, never silently replaced.
+    if key in obj:
+        value = _number(obj, key, allow_zero=True)
+        if value > 0:
+            return value
+    return _number(obj, fallback)
+
+
+def _number(obj: dict[str, Any], key: str, *, allow_zero: bool = False) -> float:
+    value = obj.get(key)
+    # Binance sends decimals as strings; bool is an int subclass and never a valid price.
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise _Malformed(f"field {key!r} missing or not a number: {value!r}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise _Malformed(f"field {key!r} is not numeric: {value!r}") from None
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        raise _Malformed(f"field {key!r} out of range: {value!r}")
+    return number
+
+
+def _epoch_ms(obj: dict[str, Any], key: str) -> int:
+    value = obj.get(key)
+    if isinstance(value, bool):
+        raise _Malformed(f"field {key!r} is not a timestamp: {value!r}")
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int) or value <= 0:
+        raise _Malformed(f"field {key!r} is not a timestamp in ms: {value!r}")
+    return value

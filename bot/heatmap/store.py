@@ -1,0 +1,240 @@
+"""Per-symbol ring buffers of liquidations in numpy arrays, with exact-repeat de-duplication.
+
+Each symbol gets its own ``SymbolBuffer``: parallel numpy columns (trade time in ms, price,
+quantity, long/short flag) holding the newest ``capacity`` events, the oldest dropped first.
+Columns start small and double up to ``capacity``, so a quiet symbol costs little memory.
+
+De-duplication: Binance events carry no id, and recorders and reconnects deliver the same
+event twice, so an exact repeat (symbol, side, time, price, quantity) of an event still held is
+refused. The index is an open-addressing hash table of slot numbers in a compact
+``array('i')`` (4 bytes per slot, load ≤ 0.5), not a Python set of tuples, to keep a full
+10,000-event buffer under 0.5 MB. Evicted events leave tombstones that are swept by a rebuild.
+
+Thread safety: one writer and any number of readers; a per-buffer lock guards writes and
+snapshots, and snapshots are copies, so readers never see a half-written event.
+"""
+
+from __future__ import annotations
+
+import threading
+from array import array
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from bot.domain import Liquidation, to_epoch_ms
+
+_EMPTY = -1
+_TOMBSTONE = -2
+_INITIAL_CAPACITY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class EventColumns:
+    """A copy of one symbol's held events as parallel numpy arrays (unordered)."""
+
+    time_ms: npt.NDArray[np.int64]
+    price: npt.NDArray[np.float64]
+    quantity: npt.NDArray[np.float64]
+    is_long: npt.NDArray[np.bool_]
+
+    def __len__(self) -> int:
+        return int(self.price.shape[0])
+
+    @staticmethod
+    def empty() -> EventColumns:
+        """Columns with no events."""
+        return EventColumns(
+            np.empty(0, np.int64), np.empty(0, np.float64), np.empty(0, np.float64),
+            np.empty(0, np.bool_),
+        )
+
+
+class SymbolBuffer:
+    """Ring buffer of one symbol's newest ``capacity`` liquidations."""
+
+    def __init__(self, capacity: int) -> None:
+        """Create an empty buffer that will hold at most ``capacity`` events."""
+        if capacity < 1:
+            raise ValueError(f"buffer_size must be at least 1, got {capacity}")
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._size = 0
+        self._next = 0  # slot written next once the ring is full
+        self._version = 0
+        self._allocate(min(capacity, _INITIAL_CAPACITY))
+
+    @property
+    def version(self) -> int:
+        """Increases with every stored event; lets readers skip unchanged buffers."""
+        return self._version
+
+    def __len__(self) -> int:
+        return self._size
+
+    def add(self, time_ms: int, price: float, quantity: float, is_long: bool) -> bool:
+        """Store one event; return False (and store nothing) when it is an exact repeat."""
+        with self._lock:
+            key_hash = hash((time_ms, price, quantity, is_long))
+            if self._find(key_hash, time_ms, price, quantity, is_long) >= 0:
+                return False
+            if self._size < self._allocated:
+                slot = self._size
+                self._size += 1
+            elif self._allocated < self._capacity:
+                self._grow()
+                slot = self._size
+                self._size += 1
+            else:
+                slot = self._next
+                self._next = (slot + 1) % self._capacity
+                self._forget(slot)
+            self._time[slot] = time_ms
+            self._price[slot] = price
+            self._quantity[slot] = quantity
+            self._is_long[slot] = is_long
+            self._insert(key_hash, slot)
+            self._version += 1
+            return True
+
+    def snapshot(self) -> EventColumns:
+        """Copy the held events (in storage order, not time order)."""
+        with self._lock:
+            size = self._size
+            return EventColumns(
+                self._time[:size].copy(), self._price[:size].copy(),
+                self._quantity[:size].copy(), self._is_long[:size].copy(),
+            )
+
+    def nbytes(self) -> int:
+        """Bytes held by the columns and the de-duplication index."""
+        columns = self._time.nbytes + self._price.nbytes
+        columns += self._quantity.nbytes + self._is_long.nbytes
+        return columns + self._table.itemsize * len(self._table)
+
+    # -- storage ---------------------------------------------------------------------------
+
+    def _allocate(self, allocated: int) -> None:
+        self._allocated = allocated
+        self._time = np.zeros(allocated, np.int64)
+        self._price = np.zeros(allocated, np.float64)
+        self._quantity = np.zeros(allocated, np.float64)
+        self._is_long = np.zeros(allocated, np.bool_)
+        self._reset_table()
+
+    def _grow(self) -> None:
+        # Only reached before the ring first wraps, so slots 0..size-1 stay in place.
+        allocated = min(self._capacity, self._allocated * 2)
+        old = (self._time, self._price, self._quantity, self._is_long)
+        size = self._size
+        self._allocate(allocated)
+        for new_column, old_column in zip(
+            (self._time, self._price, self._quantity, self._is_long), old, strict=True
+        ):
+            new_column[:size] = old_column[:size]
+        self._rebuild_table()
+
+    # -- de-duplication index --------------------------------------------------------------
+
+    def _reset_table(self) -> None:
+        table_size = 16
+        while table_size < 2 * self._allocated:
+            table_size *= 2
+        self._mask = table_size - 1
+        self._table = array("i", [_EMPTY]) * table_size
+        self._used = 0  # live entries plus tombstones
+
+    def _rebuild_table(self) -> None:
+        self._reset_table()
+        times = self._time.tolist()
+        prices = self._price.tolist()
+        quantities = self._quantity.tolist()
+        longs = self._is_long.tolist()
+        for slot in range(self._size):
+            key = (times[slot], prices[slot], quantities[slot], longs[slot])
+            self._insert(hash(key), slot)
+
+    def _find(self, key_hash: int, time_ms: int, price: float, qty: float, is_long: bool) -> int:
+        table, mask = self._table, self._mask
+        index = key_hash & mask
+        while True:
+            slot = table[index]
+            if slot == _EMPTY:
+                return -1
+            if (
+                slot >= 0
+                and self._time[slot] == time_ms
+                and self._price[slot] == price
+                and self._quantity[slot] == qty
+                and self._is_long[slot] == is_long
+            ):
+                return slot
+            index = (index + 1) & mask
+
+    def _insert(self, key_hash: int, slot: int) -> None:
+        table, mask = self._table, self._mask
+        index = key_hash & mask
+        while table[index] >= 0:
+            index = (index + 1) & mask
+        if table[index] == _EMPTY:
+            self._used += 1
+        table[index] = slot
+
+    def _forget(self, slot: int) -> None:
+        key = (
+            int(self._time[slot]), float(self._price[slot]),
+            float(self._quantity[slot]), bool(self._is_long[slot]),
+        )
+        table, mask = self._table, self._mask
+        index = hash(key) & mask
+        while table[index] != _EMPTY:
+            if table[index] == slot:
+                table[index] = _TOMBSTONE
+                break
+            index = (index + 1) & mask
+        # Tombstones lengthen probes; sweep them once the table is 3/4 used.
+        if self._used * 4 > 3 * len(table):
+            self._rebuild_table()
+
+
+class LiquidationStore:
+    """All symbols' buffers; symbols are Binance ids such as ``BTCUSDT``."""
+
+    def __init__(self, buffer_size: int) -> None:
+        """Create an empty store keeping ``buffer_size`` events per symbol."""
+        if buffer_size < 1:
+            raise ValueError(f"buffer_size must be at least 1, got {buffer_size}")
+        self._buffer_size = buffer_size
+        self._buffers: dict[str, SymbolBuffer] = {}
+        self._lock = threading.Lock()
+
+    def add(self, liquidation: Liquidation) -> bool:
+        """Store one liquidation; False when it repeats an event already held."""
+        buffer = self._buffers.get(liquidation.symbol)
+        if buffer is None:
+            with self._lock:
+                buffer = self._buffers.setdefault(
+                    liquidation.symbol, SymbolBuffer(self._buffer_size)
+                )
+        return buffer.add(
+            to_epoch_ms(liquidation.timestamp), liquidation.price, liquidation.quantity,
+            liquidation.side == "long",
+        )
+
+    def buffer(self, symbol: str) -> SymbolBuffer | None:
+        """The buffer of ``symbol`` (Binance id), or None if nothing was stored for it."""
+        return self._buffers.get(symbol)
+
+    def symbols(self) -> list[str]:
+        """Symbols with at least one stored event."""
+        return list(self._buffers)
+
+    def snapshot(self, symbol: str) -> EventColumns:
+        """Copy of one symbol's events; empty columns for an unknown symbol."""
+        buffer = self._buffers.get(symbol)
+        return buffer.snapshot() if buffer is not None else EventColumns.empty()
+
+    def nbytes(self) -> int:
+        """Bytes held by all buffers."""
+        return sum(buffer.nbytes() for buffer in list(self._buffers.values()))

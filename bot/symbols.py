@@ -1,0 +1,32 @@
+"""Symbol names: Binance ids (``BTCUSDT``) and ccxt unified ids (``BTC/USDT:USDT``)."""
+
+from __future__ import annotations
+
+_QUOTES = ("USDT", "USDC", "FDUSD", "BUSD")
+
+
+def to_exchange_id(symbol: str) -> str:
+    """Return the Binance id for ``symbol``: ``'BTC/USDT:USDT'`` → ``'BTCUSDT'``.
+
+    Accepts either form (and lower case); raises ``ValueError`` for an empty name.
+    """
+    text = symbol.strip().upper()
+    if not text:
+        raise ValueError("empty symbol")
+    if "/" in text:
+        base, _, rest = text.partition("/")
+        quote = rest.split(":", 1)[0]
+        if not base or not quote:
+            raise ValueError(f"malformed symbol {symbol!r}")
+        return base + quote
+    return text
+
+
+def to_unified(symbol: str) -> str:
+    """Return the ccxt unified linear-perpetual id: ``'BTCUSDT'`` → ``'BTC/USDT:USDT'``."""
+    exchange_id = to_exchange_id(symbol)
+    for quote in _QUOTES:
+        if exchange_id.endswith(quote) and len(exchange_id) > len(quote):
+            base = exchange_id[: -len(quote)]
+            return f"{base}/{quote}:{quote}"
+    raise ValueError(f"cannot tell the quote currency of {symbol!r}")
