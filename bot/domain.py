@@ -19,10 +19,18 @@ LiquidationSide = Literal["long", "short"]
 """Which side was liquidated: ``"long"`` (Binance order side ``SELL``) or ``"short"`` (``BUY``)."""
 
 
+MAX_EPOCH_MS = 4_102_444_800_000
+"""2100-01-01: later times are treated as garbage, not data."""
+
+
 def from_epoch_ms(epoch_ms: int) -> datetime:
-    """Convert Binance milliseconds since the epoch to an exact UTC datetime."""
-    # timedelta arithmetic is exact; datetime.fromtimestamp(ms / 1000) can be off by 1 µs.
-    return EPOCH + timedelta(milliseconds=epoch_ms)
+    """Convert Binance milliseconds since the epoch (0 ≤ ms < 2100) to an exact UTC datetime."""
+    if not 0 <= epoch_ms < MAX_EPOCH_MS:
+        raise ValueError(f"epoch milliseconds out of range: {epoch_ms}")
+    # Exact despite the float: until 2100 a float's spacing near ms / 1000 stays below
+    # 0.5 µs, and fromtimestamp rounds to the nearest microsecond. Twice as fast as
+    # EPOCH + timedelta(milliseconds=...) on the parsing hot path.
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
 
 
 def to_epoch_ms(moment: datetime) -> int:

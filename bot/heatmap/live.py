@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -74,7 +75,7 @@ class _Counters:
     liquidations: int = 0
     duplicates: int = 0
     mark_prices: int = 0
-    last_message_at: datetime | None = None
+    last_message_at: float | None = None  # epoch seconds
 
 
 class LiveLiquidationHeatmap:
@@ -169,20 +170,27 @@ class LiveLiquidationHeatmap:
         parsed = parse_frame(frame)
         counters = self._counters
         counters.messages += 1
-        counters.last_message_at = self._clock()
+        # Wall time as a float: a datetime per frame costs more than the rest of the counting.
+        counters.last_message_at = time.time()
         if parsed.control:
             counters.control += 1
             return
         if parsed.errors:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
+        wanted = self._wanted
         for mark in parsed.mark_prices:
-            if self._wanted is None or mark.symbol in self._wanted:
+            if wanted is None or mark.symbol in wanted:
                 self._prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
+        store = self._store
         for liquidation in parsed.liquidations:
-            if self._wanted is None or liquidation.symbol in self._wanted:
-                self.add_liquidation(liquidation)
+            # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
+            if wanted is None or liquidation.symbol in wanted:
+                if store.add(liquidation):
+                    counters.liquidations += 1
+                else:
+                    counters.duplicates += 1
 
     def _set_connected(self, connected: bool) -> None:
         self._connected = connected
@@ -256,7 +264,10 @@ class LiveLiquidationHeatmap:
             messages=c.messages,
             parse_errors=c.parse_errors,
             reconnects=stream.reconnects if stream is not None else 0,
-            last_message_at=c.last_message_at,
+            last_message_at=(
+                None if c.last_message_at is None
+                else datetime.fromtimestamp(c.last_message_at, UTC)
+            ),
             control_messages=c.control,
             liquidations=c.liquidations,
             duplicates=c.duplicates,

@@ -8,7 +8,8 @@ De-duplication: Binance events carry no id, and recorders and reconnects deliver
 event twice, so an exact repeat (symbol, side, time, price, quantity) of an event still held is
 refused. The index is an open-addressing hash table of slot numbers in a compact
 ``array('i')`` (4 bytes per slot, load ≤ 0.5), not a Python set of tuples, to keep a full
-10,000-event buffer under 0.5 MB. Evicted events leave tombstones that are swept by a rebuild.
+10,000-event buffer under 0.5 MB. Each slot remembers where its entry sits in the table, so an
+evicted event is forgotten in O(1); it leaves a tombstone that a periodic rebuild sweeps.
 
 Thread safety: one writer and any number of readers; a per-buffer lock guards writes and
 snapshots, and snapshots are copies, so readers never see a half-written event.
@@ -75,26 +76,31 @@ class SymbolBuffer:
 
     def add(self, time_ms: int, price: float, quantity: float, is_long: bool) -> bool:
         """Store one event; return False (and store nothing) when it is an exact repeat."""
+        key_hash = hash((time_ms, price, quantity, is_long))
         with self._lock:
-            key_hash = hash((time_ms, price, quantity, is_long))
-            if self._find(key_hash, time_ms, price, quantity, is_long) >= 0:
+            # Most events land on an empty bucket: skip the probe loop's call then.
+            if (
+                self._table[key_hash & self._mask] != _EMPTY
+                and self._find(key_hash, time_ms, price, quantity, is_long) >= 0
+            ):
                 return False
-            if self._size < self._allocated:
-                slot = self._size
-                self._size += 1
-            elif self._allocated < self._capacity:
+            slot = self._size
+            if slot == self._allocated and slot < self._capacity:
                 self._grow()
-                slot = self._size
-                self._size += 1
+            if slot < self._allocated:
+                self._size = slot + 1
             else:
                 slot = self._next
                 self._next = (slot + 1) % self._capacity
-                self._forget(slot)
+                self._table[self._home[slot]] = _TOMBSTONE
             self._time[slot] = time_ms
             self._price[slot] = price
             self._quantity[slot] = quantity
             self._is_long[slot] = is_long
             self._insert(key_hash, slot)
+            # Tombstones lengthen probes; sweep them once the table is 3/4 used.
+            if self._used * 4 > 3 * len(self._table):
+                self._rebuild_table()
             self._version += 1
             return True
 
@@ -111,7 +117,8 @@ class SymbolBuffer:
         """Bytes held by the columns and the de-duplication index."""
         columns = self._time.nbytes + self._price.nbytes
         columns += self._quantity.nbytes + self._is_long.nbytes
-        return columns + self._table.itemsize * len(self._table)
+        index = self._table.itemsize * len(self._table) + self._home.itemsize * len(self._home)
+        return columns + index
 
     # -- storage ---------------------------------------------------------------------------
 
@@ -121,6 +128,7 @@ class SymbolBuffer:
         self._price = np.zeros(allocated, np.float64)
         self._quantity = np.zeros(allocated, np.float64)
         self._is_long = np.zeros(allocated, np.bool_)
+        self._home = array("i", [0]) * allocated  # table index of each slot's entry
         self._reset_table()
 
     def _grow(self) -> None:
@@ -180,22 +188,7 @@ class SymbolBuffer:
         if table[index] == _EMPTY:
             self._used += 1
         table[index] = slot
-
-    def _forget(self, slot: int) -> None:
-        key = (
-            int(self._time[slot]), float(self._price[slot]),
-            float(self._quantity[slot]), bool(self._is_long[slot]),
-        )
-        table, mask = self._table, self._mask
-        index = hash(key) & mask
-        while table[index] != _EMPTY:
-            if table[index] == slot:
-                table[index] = _TOMBSTONE
-                break
-            index = (index + 1) & mask
-        # Tombstones lengthen probes; sweep them once the table is 3/4 used.
-        if self._used * 4 > 3 * len(table):
-            self._rebuild_table()
+        self._home[slot] = index
 
 
 class LiquidationStore:
