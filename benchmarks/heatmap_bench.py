@@ -1,6 +1,6 @@
 """Heatmap benchmarks: prints figures; not a test.
 
-Run: ``.venv/bin/python benchmarks/heatmap_bench.py`` (add ``--quick`` for fewer rounds).
+Run: ``.venv/bin/python -m benchmarks.heatmap_bench`` (add ``--quick`` for fewer rounds).
 
 Figures (targets from issue 2, on the 2-core CI machine):
 * one symbol's cluster refresh at a full 10,000-event buffer (≤ 1 ms median);
@@ -16,19 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.domain import Liquidation, to_epoch_ms  # noqa: E402
-from bot.heatmap import LiveLiquidationHeatmap  # noqa: E402
-from bot.heatmap.store import SymbolBuffer  # noqa: E402
+from bot.domain import Liquidation, to_epoch_ms
+from bot.heatmap import LiveLiquidationHeatmap
+from bot.heatmap.store import SymbolBuffer
 
 NOW = datetime.now(UTC)
 
@@ -140,7 +136,8 @@ def main() -> None:
     print(f"refresh, 1 symbol x 10,000 events (cold):   {bench_refresh_cold(10):.3f} ms median")
     own, traced = bench_memory()
     print(f"store memory, 10,000 events: {own:.3f} MB (tracemalloc: {traced:.3f} MB)")
-    print(f"refresh, 400 symbols x 2,000 events: {bench_refresh_all(5 if args.quick else 20):.1f} ms median")
+    all_ms = bench_refresh_all(5 if args.quick else 20)
+    print(f"refresh, 400 symbols x 2,000 events: {all_ms:.1f} ms median")
     print(f"parse + store: {bench_parse_store(50_000 if args.quick else 200_000):,.0f} events/s")
     try:
         from benchmarks.socket_bench import run_socket_benchmarks

@@ -32,6 +32,7 @@ strengths compare across symbols whose sizes differ by orders of magnitude.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -89,8 +90,74 @@ def compute_clusters(
         order: the permutation that sorts ``events.price`` (see ``price_order``), if the
             caller already has it; computed here otherwise.
     """
+    table = cluster_table(events, now=now, params=params, order=order)
+    return table.to_clusters(symbol, now, current_price)
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterTable:
+    """Clusters as parallel numpy columns, strongest first: the numeric result of a refresh.
+
+    Kept apart from ``LiquidationCluster`` objects so a refresh of hundreds of symbols does
+    only array work; objects are built when someone asks for a symbol (``to_clusters``).
+    """
+
+    price_level: FloatArray
+    is_long_side: npt.NDArray[np.bool_]
+    count: IntArray
+    total_notional: FloatArray
+    strength: FloatArray
+    price_low: FloatArray
+    price_high: FloatArray
+    long_notional: FloatArray
+    short_notional: FloatArray
+    newest_ms: npt.NDArray[np.int64]
+
+    def __len__(self) -> int:
+        return int(self.price_level.shape[0])
+
+    def to_clusters(
+        self, symbol: str, now: datetime, current_price: float | None
+    ) -> list[LiquidationCluster]:
+        """Build the ``LiquidationCluster`` objects, strongest first."""
+        # Columns as Python lists: per-element numpy scalar access costs more than the math.
+        cols = [
+            a.tolist()
+            for a in (self.price_level, self.is_long_side, self.count, self.total_notional,
+                      self.strength, self.price_low, self.price_high, self.long_notional,
+                      self.short_notional)
+        ]
+        # datetime64 → naive datetime in C, then tag UTC: 5x cheaper than timedelta arithmetic.
+        newest = self.newest_ms.astype("datetime64[ms]").tolist()
+        # Positional arguments in field order: hundreds of symbols are built per refresh.
+        return [
+            LiquidationCluster(
+                symbol, lvl, "long" if long_side else "short", count, notional, strength,
+                distance_pct(lvl, current_price), now, low, high, long_n, short_n,
+                newest_i.replace(tzinfo=UTC),
+            )
+            for lvl, long_side, count, notional, strength, low, high, long_n, short_n, newest_i
+            in zip(*cols, newest, strict=True)
+        ]
+
+
+_NO_FLOATS: FloatArray = np.empty(0, np.float64)
+_EMPTY_TABLE = ClusterTable(
+    _NO_FLOATS, np.empty(0, np.bool_), np.empty(0, np.intp), _NO_FLOATS, _NO_FLOATS,
+    _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, np.empty(0, np.int64),
+)
+
+
+def cluster_table(
+    events: EventColumns,
+    *,
+    now: datetime,
+    params: ClusterParams,
+    order: IntArray | None = None,
+) -> ClusterTable:
+    """The numeric part of ``compute_clusters``: clusters as columns, strongest first."""
     if len(events) < params.min_cluster_size:
-        return []
+        return _EMPTY_TABLE
     if order is None:
         order = price_order(events.price)
     price = events.price[order]
@@ -101,10 +168,10 @@ def compute_clusters(
     weight = np.exp(age_ms * np.float32(1.0 / (_MS_PER_MINUTE * params.time_decay_minutes)))
     chunks = _kept_chunks(price, params.cluster_window_pct, params.min_cluster_size)
     if chunks.size == 0:
-        return []
+        return _EMPTY_TABLE
     return _summarise(
-        symbol, chunks, price, events.quantity[order], weight,
-        events.is_long[order], time_ms, now, current_price, params,
+        chunks, price, events.quantity[order], weight.astype(np.float64),
+        events.is_long[order], time_ms, params,
     )
 
 
@@ -128,7 +195,10 @@ def _kept_chunks(price: FloatArray, window: float, min_size: int) -> IntArray:
     """``[start, end)`` index pairs (shape k × 2) of chunks with at least ``min_size`` members."""
     bounds = _bounds(price, window)
     keep = np.diff(bounds) >= min_size
-    return np.stack([bounds[:-1][keep], bounds[1:][keep]], axis=1).astype(np.intp)
+    chunks = np.empty((int(keep.sum()), 2), np.intp)
+    chunks[:, 0] = bounds[:-1][keep]
+    chunks[:, 1] = bounds[1:][keep]
+    return chunks
 
 
 def _bounds(price: FloatArray, window: float) -> IntArray:
@@ -141,101 +211,72 @@ def _bounds(price: FloatArray, window: float) -> IntArray:
     wide = np.flatnonzero(span > window)
     if wide.size == 0:
         return seg_bounds
+    # Python floats and bisect for the per-chunk reach (0.3 µs a step) beat a vectorised
+    # searchsorted over every event, since only chunk starts need a reach.
+    prices = price.tolist()
+    limit = 1.0 + window
     cuts: list[int] = []
     for segment in wide.tolist():
-        cuts.extend(_cut_segment(price, ratio, int(seg_bounds[segment]),
-                                 int(seg_bounds[segment + 1]), window))
+        start, hi = int(seg_bounds[segment]), int(seg_bounds[segment + 1])
+        while True:
+            end = bisect_right(prices, prices[start] * limit, start, hi)
+            # Rounding in price × (1 + window) can admit a point the span rule refuses; the
+            # rule as the contract states it (max / min - 1 <= window) has the last word.
+            while end - start > 1 and prices[end - 1] / prices[start] - 1.0 > window:
+                end -= 1
+            if end >= hi:
+                break
+            # Cut at the widest gap in (start, end]: ratio[k - 1] is the gap before index k.
+            start += 1 + int(ratio[start:end].argmax())
+            cuts.append(start)
     # Cuts lie strictly inside segments, so they never repeat a segment bound.
     return np.sort(np.concatenate((seg_bounds, np.asarray(cuts, np.intp))))
 
 
-def _cut_segment(
-    price: FloatArray, ratio: FloatArray, lo: int, hi: int, window: float
-) -> list[int]:
-    """Interior cut points of segment [lo, hi) so every chunk spans at most ``window``."""
-    cuts: list[int] = []
-    start = lo
-    while start < hi:
-        reach = int(price[start:hi].searchsorted(price[start] * (1.0 + window), "right"))
-        end = start + max(reach, 1)
-        # Float rounding of price × (1 + window) can admit a point the span rule refuses.
-        while end - start > 1 and price[end - 1] / price[start] - 1.0 > window:
-            end -= 1
-        if end >= hi:
-            break
-        # Cut at the widest gap among (start, end]: ratio[k - 1] is the gap before index k.
-        cut = start + 1 + int(ratio[start:end].argmax())
-        cuts.append(cut)
-        start = cut
-    return cuts
-
-
 def _summarise(
-    symbol: str,
     chunks: IntArray,
     price: FloatArray,
     quantity: FloatArray,
     weight: FloatArray,
     is_long: npt.NDArray[np.bool_],
     time_ms: npt.NDArray[np.int64],
-    now: datetime,
-    current_price: float | None,
     params: ClusterParams,
-) -> list[LiquidationCluster]:
+) -> ClusterTable:
     starts, ends = chunks[:, 0], chunks[:, 1]
     # reduceat over [start, end) pairs: interleave so odd slots are the gaps we discard.
     idx = chunks.ravel()
     if idx[-1] == price.shape[0]:
         idx = idx[:-1]
-
-    def sums(values: FloatArray) -> FloatArray:
-        return np.add.reduceat(values, idx)[::2]
-
     notional = price * quantity
     decayed = notional * weight
-    decayed_long = np.where(is_long, decayed, 0.0)
-    total_notional = sums(notional)
-    decayed_sum = sums(decayed)
-    long_sum = sums(decayed_long)
-    short_sum = decayed_sum - long_sum
-    raw_long = sums(np.where(is_long, notional, 0.0))
-    weight_sum = sums(weight)
-    weighted_price = sums(decayed * price)
-    plain_price = sums(notional * price)
-    newest = np.maximum.reduceat(time_ms, idx)[::2]
 
-    level = np.where(
-        decayed_sum > 0, weighted_price / np.where(decayed_sum > 0, decayed_sum, 1.0),
-        plain_price / total_notional,
-    )
-    level = np.clip(level, price[starts], price[ends - 1])
+    def sums(values: FloatArray) -> FloatArray:
+        # Separate 1-D reduceats beat one over a stacked matrix (measured: 25 vs 46 µs).
+        return np.add.reduceat(values, idx)[::2]
+
+    total, decayed_sum, weight_sum = sums(notional), sums(decayed), sums(weight)
+    long_sum, raw_long = sums(decayed * is_long), sums(notional * is_long)
+    weighted_price, plain_price = sums(decayed * price), sums(notional * price)
+    short_sum = decayed_sum - long_sum
+
+    safe_decayed = np.where(decayed_sum > 0, decayed_sum, 1.0)
+    level = np.where(decayed_sum > 0, weighted_price / safe_decayed, plain_price / total)
+    low, high = price[starts], price[ends - 1]
+    # minimum/maximum rather than np.clip: same result, a fraction of clip's call overhead.
+    level = np.minimum(np.maximum(level, low), high)
     top = float(decayed_sum.max())
     notional_score = decayed_sum / top if top > 0 else np.zeros_like(decayed_sum)
     count_score = 1.0 - np.exp(-weight_sum / params.min_cluster_size)
-    strength = np.clip(0.5 * count_score + 0.5 * notional_score, 0.0, 1.0)
-    is_long_side = (long_sum > short_sum) | (
-        (long_sum == short_sum) & (raw_long >= total_notional - raw_long)
-    )
+    strength = np.minimum(np.maximum(0.5 * count_score + 0.5 * notional_score, 0.0), 1.0)
+    tie_to_long = (long_sum == short_sum) & (raw_long >= total - raw_long)
+    is_long_side = (long_sum > short_sum) | tie_to_long
+    newest = np.maximum.reduceat(time_ms, idx)[::2]
 
-    ranking = np.lexsort((-total_notional, -strength))
-    # Columns as Python lists: per-element numpy scalar access costs more than the math.
-    cols = [
-        a[ranking].tolist()
-        for a in (level, is_long_side, ends - starts, total_notional, strength,
-                  price[starts], price[ends - 1], long_sum, short_sum)
-    ]
-    # datetime64 → naive datetime in C, then tag UTC: 5x cheaper than timedelta arithmetic.
-    newest_naive = newest[ranking].astype("datetime64[ms]").tolist()
-    # Positional arguments in field order: this is the refresh hot path (see the benchmark).
-    return [
-        LiquidationCluster(
-            symbol, lvl, "long" if long_side else "short", count, notional_i, strength_i,
-            distance_pct(lvl, current_price), now, low, high, long_i, short_i,
-            newest_i.replace(tzinfo=UTC),
-        )
-        for lvl, long_side, count, notional_i, strength_i, low, high, long_i, short_i, newest_i
-        in zip(*cols, newest_naive, strict=True)
-    ]
+    rank = np.lexsort((-total, -strength))
+    return ClusterTable(
+        level[rank], is_long_side[rank], (ends - starts)[rank], total[rank], strength[rank],
+        low[rank], high[rank], long_sum[rank], short_sum[rank], newest[rank],
+    )
 
 
 def distance_pct(price_level: float, current_price: float | None) -> float | None:

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain import Liquidation, LiquidationCluster
-from bot.heatmap.clustering import ClusterParams, compute_clusters, distance_pct, price_order
+from bot.heatmap.clustering import ClusterParams, ClusterTable, cluster_table, price_order
 from bot.heatmap.parse import parse_frame
 from bot.heatmap.store import LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
@@ -57,14 +57,15 @@ class HeatmapHealth:
     url: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Published:
-    """One symbol's latest clusters and the inputs they were computed from."""
+    """One symbol's latest clusters: numeric table, and objects built on first request."""
 
-    clusters: tuple[LiquidationCluster, ...]
-    price: float | None
+    table: ClusterTable
     version: int
     computed_at: datetime
+    clusters: tuple[LiquidationCluster, ...] | None = None
+    price: float | None = None
 
 
 @dataclass(slots=True)
@@ -229,12 +230,12 @@ class LiveLiquidationHeatmap:
         if published is None:
             return []
         price = self._prices.get(key)
-        if price == published.price:
-            return list(published.clusters)
-        return [
-            replace(c, distance_from_price=distance_pct(c.price_level, price))
-            for c in published.clusters
-        ]
+        clusters = published.clusters
+        if clusters is None or price != published.price:
+            # Built lazily (and kept) so a refresh of every symbol is pure array work.
+            clusters = tuple(published.table.to_clusters(key, published.computed_at, price))
+            published.clusters, published.price = clusters, price
+        return list(clusters)
 
     def get_best_cluster(
         self, symbol: str, min_strength: float = 0.6
@@ -301,11 +302,8 @@ class LiveLiquidationHeatmap:
             order = price_order(events.price, self._orders.get(symbol))
             self._orders[symbol] = order
             now = self._clock()
-            price = self._prices.get(symbol)
-            clusters = compute_clusters(
-                symbol, events, now=now, current_price=price, params=self._params, order=order
-            )
-            published = _Published(tuple(clusters), price, version, now)
+            table = cluster_table(events, now=now, params=self._params, order=order)
+            published = _Published(table, version, now)
             self._published[symbol] = published
             return published
 
