@@ -171,3 +171,78 @@ class ExitIntent:
     symbol: str
     reason: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SizedOrder:
+    """An entry intent the risk engine approved, with the size it allows."""
+
+    intent: EntryIntent
+    quantity: float
+    notional: float
+    leverage: float
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of an order (paper or exchange), fees in quote currency."""
+
+    symbol: str
+    side: OrderSide
+    quantity: float
+    price: float
+    fee: float
+    timestamp: datetime
+    client_order_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """An open position as the execution venue holds it."""
+
+    symbol: str
+    side: PositionSide
+    quantity: float
+    entry_price: float
+    stop_price: float
+    take_profit_price: float
+    opened_at: datetime
+    client_order_id: str
+    entry_fee: float
+    target_cluster_price: float | None = None
+
+    def unrealised_pnl(self, mark_price: float) -> float:
+        """PnL at ``mark_price`` before exit fees."""
+        return (mark_price - self.entry_price) * self.quantity * self.side.sign
+
+    @property
+    def notional(self) -> float:
+        """Entry value: entry price × quantity."""
+        return self.entry_price * self.quantity
+
+
+@dataclass(frozen=True, slots=True)
+class ClosedPosition:
+    """A position that ended, with its result; ``pnl`` is net of entry and exit fees."""
+
+    position: Position
+    exit_price: float
+    exit_time: datetime
+    reason: str
+    exit_fee: float
+    exit_client_order_id: str
+
+    @property
+    def gross_pnl(self) -> float:
+        """Price PnL before fees."""
+        return self.position.unrealised_pnl(self.exit_price)
+
+    @property
+    def fees(self) -> float:
+        """Entry plus exit fees."""
+        return self.position.entry_fee + self.exit_fee
+
+    @property
+    def pnl(self) -> float:
+        """Net PnL: gross minus all fees."""
+        return self.gross_pnl - self.fees
