@@ -130,6 +130,7 @@ class LiveLiquidationHeatmap:
         self._updater: threading.Thread | None = None
         self._stopping = threading.Event()
         self._last_refresh_at: datetime | None = None
+        self._past_reconnects = 0  # of streams already stopped, so health() keeps counting
 
     # -- streaming -------------------------------------------------------------------------
 
@@ -160,6 +161,7 @@ class LiveLiquidationHeatmap:
         if self._stream is not None:
             if not self._stream.stop(timeout=1.5):
                 log.warning("stream threads did not end in time")
+            self._past_reconnects += self._stream.reconnects
             self._stream = None
         if self._updater is not None:
             self._updater.join(timeout=0.4)
@@ -264,7 +266,7 @@ class LiveLiquidationHeatmap:
             connected=self._connected,
             messages=c.messages,
             parse_errors=c.parse_errors,
-            reconnects=stream.reconnects if stream is not None else 0,
+            reconnects=self._past_reconnects + (stream.reconnects if stream is not None else 0),
             last_message_at=(
                 None if c.last_message_at is None
                 else datetime.fromtimestamp(c.last_message_at, UTC)
