@@ -11,6 +11,7 @@ recomputes a symbol on demand when its data changed or its clusters are older th
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -30,6 +31,8 @@ from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
 from bot.symbols import to_exchange_id
 
 log = logging.getLogger(__name__)
+
+WS_URL_ENV = "BOT_EXCHANGE__WS_URL"
 
 # Binance allows 200 streams per connection; beyond that, take the all-market streams.
 _MAX_NAMED_SYMBOLS = 100
@@ -89,7 +92,7 @@ class LiveLiquidationHeatmap:
         time_decay_minutes: float = 60,
         update_interval: float = 5.0,
         buffer_size: int = 10_000,
-        ws_base_url: str = DEFAULT_WS_BASE_URL,
+        ws_base_url: str | None = None,
         *,
         silence_timeout: float = 5.0,
         clock: Callable[[], datetime] = utc_now,
@@ -103,7 +106,9 @@ class LiveLiquidationHeatmap:
             time_decay_minutes: weight = exp(-age_minutes / time_decay_minutes); > 0.
             update_interval: seconds between background cluster updates; > 0.
             buffer_size: liquidations kept per symbol (≥ 1), the oldest dropped first.
-            ws_base_url: Binance's market-stream base, or a simulator's.
+            ws_base_url: Binance's market-stream base, or a simulator's. Unset: the
+                ``BOT_EXCHANGE__WS_URL`` environment variable if set (the bot's own setting,
+                so scripts follow the same switch), else Binance's 2026 ``/market`` base.
             silence_timeout: seconds without any frame before the socket is replaced.
             clock: returns the current UTC time (tests pass a fake).
             rng: jitter source for reconnect backoff.
@@ -114,7 +119,7 @@ class LiveLiquidationHeatmap:
         if not silence_timeout > 0:
             raise ValueError(f"silence_timeout: expected seconds > 0, got {silence_timeout!r}")
         self._update_interval = float(update_interval)
-        self._ws_base_url = ws_base_url
+        self._ws_base_url = ws_base_url or os.environ.get(WS_URL_ENV) or DEFAULT_WS_BASE_URL
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
