@@ -1,0 +1,73 @@
+"""The trade journal: a durable SQLite (or any SQLAlchemy) record of what the bot did.
+
+What it offers:
+
+* ``create_engine_for(url)`` / ``make_session_factory(engine)``: the engine (SQLite in WAL mode,
+  ``synchronous=FULL``, foreign keys on) and session factory, built by the composition root.
+* ``upgrade_to_head(url)`` / ``current_revision(url)``: Alembic migrations, run from code
+  (``bot db upgrade`` and bot start); no ``alembic.ini`` needed.
+* ``JournalRepository(session_factory, clock)``: every read and write: orders (recorded before
+  sending), fills, trades, signals, risk events, equity snapshots, durable ``bot_state`` flags.
+* Frozen records (``TradeRecord`` with ``to_json_dict()`` for ``bot journal --format json``...)
+  and inputs (``NewOrder``, ``NewTrade``).
+* ``summarize(trades, equity)``: net PnL, fees, win rate, profit factor, max drawdown, per
+  symbol, as a pure function.
+
+Importing the package has no side effects: nothing connects until asked.
+"""
+
+from bot.journal.db import create_engine_for, make_session_factory
+from bot.journal.errors import DuplicateClientOrderId, JournalError, NotInJournal
+from bot.journal.migrate import current_revision, downgrade_to, head_revision, upgrade_to_head
+from bot.journal.models import (
+    OrderPurpose,
+    OrderStatus,
+    RiskEventKind,
+    SignalOutcome,
+    TradeMode,
+    TradeStatus,
+)
+from bot.journal.records import (
+    EquitySnapshotRecord,
+    FillRecord,
+    NewOrder,
+    NewTrade,
+    OrderRecord,
+    RiskEventRecord,
+    SignalRecord,
+    TradeRecord,
+)
+from bot.journal.repository import Clock, JournalRepository, system_clock
+from bot.journal.summary import JournalSummary, SymbolSummary, summarize
+
+__all__ = [
+    "Clock",
+    "DuplicateClientOrderId",
+    "EquitySnapshotRecord",
+    "FillRecord",
+    "JournalError",
+    "JournalRepository",
+    "JournalSummary",
+    "NewOrder",
+    "NewTrade",
+    "NotInJournal",
+    "OrderPurpose",
+    "OrderRecord",
+    "OrderStatus",
+    "RiskEventKind",
+    "RiskEventRecord",
+    "SignalOutcome",
+    "SignalRecord",
+    "SymbolSummary",
+    "TradeMode",
+    "TradeRecord",
+    "TradeStatus",
+    "create_engine_for",
+    "current_revision",
+    "downgrade_to",
+    "head_revision",
+    "make_session_factory",
+    "summarize",
+    "system_clock",
+    "upgrade_to_head",
+]

@@ -1,0 +1,103 @@
+"""Engine and session factory for the journal database.
+
+Nothing is created at import time: the composition root calls ``create_engine_for`` once and
+hands the result of ``make_session_factory`` to whoever needs sessions.
+
+For SQLite every new connection gets:
+
+* ``journal_mode=WAL``: readers (``bot journal``) never block the trading loop's writes;
+* ``synchronous=FULL``: a committed row survives a power cut, not only a process crash;
+* ``busy_timeout``: a writer waits for another one instead of failing at once;
+* ``foreign_keys=ON``: SQLite leaves foreign keys unenforced unless asked, per connection.
+
+The stdlib ``sqlite3`` driver's legacy transaction handling skips ``BEGIN`` for SELECT and DDL,
+which breaks transactional migrations and savepoints, so SQLAlchemy's documented recipe is
+applied: the driver's own BEGIN is disabled and SQLAlchemy emits it. A connection carrying the
+execution option ``BEGIN_IMMEDIATE`` starts with ``BEGIN IMMEDIATE``, taking the write lock up
+front: a transaction that reads then writes can otherwise fail at once with "database is
+locked" when another connection committed in between (no busy wait helps that case).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+BUSY_TIMEOUT_MS = 5000
+"""How long a SQLite connection waits for a lock held by another connection."""
+
+BEGIN_IMMEDIATE = "journal_begin_immediate"
+"""Execution option: start the transaction with ``BEGIN IMMEDIATE`` (SQLite only)."""
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=FULL",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+    "PRAGMA foreign_keys=ON",
+)
+
+
+def sqlite_file_path(url: str | URL) -> Path | None:
+    """The database file of a SQLite URL, or ``None`` (other backends, in-memory databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    if parsed.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def create_engine_for(url: str | URL) -> Engine:
+    """Create the journal's engine for a SQLAlchemy URL.
+
+    For a SQLite file, its parent directory is created when missing and every connection is
+    configured as described in the module docstring.
+
+    Args:
+        url: SQLAlchemy URL, e.g. ``sqlite:///journal.db`` or ``sqlite:////abs/path.db``.
+
+    Returns:
+        A new ``Engine``; the caller owns it and should ``dispose()`` it when done.
+    """
+    parsed = make_url(url)
+    path = sqlite_file_path(parsed)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Return the session factory bound to ``engine``.
+
+    ``expire_on_commit=False`` so rows read inside a unit of work stay readable after it
+    commits; the repository turns them into frozen records anyway.
+    """
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    """Apply the journal's PRAGMAs to a new SQLite connection (pool "connect" event)."""
+    # Autocommit at the driver level: SQLAlchemy emits BEGIN itself (see module docstring).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """Emit BEGIN (or BEGIN IMMEDIATE when asked) for a SQLAlchemy transaction."""
+    immediate = connection.get_execution_options().get(BEGIN_IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")

@@ -1,0 +1,155 @@
+"""Signals, risk events, equity snapshots and durable flags in the journal."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.domain import Signal
+from bot.journal.models import (
+    BotStateRow,
+    EquitySnapshotRow,
+    RiskEventRow,
+    SignalRow,
+    TradeMode,
+)
+from bot.journal.records import EquitySnapshotRecord, RiskEventRecord, SignalRecord
+from bot.journal.store import JournalStore, redact
+from bot.symbols import to_exchange_id
+
+
+class EventStore(JournalStore):
+    """Writes and reads what happened around trades: signals, risk, equity, state."""
+
+    def record_signal(
+        self,
+        signal: Signal,
+        *,
+        mode: TradeMode,
+        outcome: str,
+        reason: str | None = None,
+        trade_id: int | None = None,
+    ) -> int:
+        """Journal a strategy signal and what the bot did with it (``SignalOutcome``)."""
+        cluster = signal.cluster
+        row = SignalRow(
+            symbol=to_exchange_id(signal.symbol),
+            time=signal.created_at,
+            mode=str(mode),
+            direction=signal.direction,
+            strength=signal.strength,
+            mark_price=signal.mark_price,
+            cluster_price=None if cluster is None else cluster.price_level,
+            cluster_side=None if cluster is None else cluster.side,
+            cluster_strength=None if cluster is None else cluster.strength,
+            cluster_distance_pct=None if cluster is None else cluster.distance_from_price,
+            outcome=outcome,
+            reason=reason,
+            trade_id=trade_id,
+        )
+        return self._insert(row)
+
+    def list_signals(
+        self, *, symbol: str | None = None, since: datetime | None = None
+    ) -> list[SignalRecord]:
+        """Signals, oldest first, optionally for one symbol and from a time on."""
+        query = select(SignalRow)
+        if symbol is not None:
+            query = query.where(SignalRow.symbol == to_exchange_id(symbol))
+        if since is not None:
+            query = query.where(SignalRow.time >= since)
+        with self._read() as session:
+            rows = session.scalars(query.order_by(SignalRow.time, SignalRow.id))
+            return [SignalRecord.from_row(row) for row in rows]
+
+    def record_risk_event(
+        self,
+        kind: str,
+        reason: str,
+        *,
+        symbol: str | None = None,
+        detail: str | None = None,
+        mode: TradeMode | None = None,
+        at: datetime | None = None,
+    ) -> int:
+        """Journal a risk decision (``RiskEventKind``: rejection, daily_loss_lock...)."""
+        row = RiskEventRow(
+            time=at if at is not None else self._clock(),
+            kind=kind,
+            mode=None if mode is None else str(mode),
+            symbol=None if symbol is None else to_exchange_id(symbol),
+            reason=redact(reason),
+            detail=redact(detail),
+        )
+        return self._insert(row)
+
+    def list_risk_events(
+        self, *, kind: str | None = None, since: datetime | None = None
+    ) -> list[RiskEventRecord]:
+        """Risk events, oldest first, optionally of one kind and from a time on."""
+        query = select(RiskEventRow)
+        if kind is not None:
+            query = query.where(RiskEventRow.kind == kind)
+        if since is not None:
+            query = query.where(RiskEventRow.time >= since)
+        with self._read() as session:
+            rows = session.scalars(query.order_by(RiskEventRow.time, RiskEventRow.id))
+            return [RiskEventRecord.from_row(row) for row in rows]
+
+    def record_equity_snapshot(
+        self,
+        *,
+        mode: TradeMode,
+        equity: float,
+        balance: float,
+        unrealised_pnl: float = 0.0,
+        open_positions: int = 0,
+        at: datetime | None = None,
+    ) -> int:
+        """Journal the account's equity now (or at ``at``); returns the snapshot's id."""
+        row = EquitySnapshotRow(
+            time=at if at is not None else self._clock(),
+            mode=str(mode),
+            equity=equity,
+            balance=balance,
+            unrealised_pnl=unrealised_pnl,
+            open_positions=open_positions,
+        )
+        return self._insert(row)
+
+    def list_equity_snapshots(
+        self, *, mode: TradeMode | None = None, since: datetime | None = None
+    ) -> list[EquitySnapshotRecord]:
+        """Equity snapshots in time order, optionally of one mode and from a time on."""
+        query = select(EquitySnapshotRow)
+        if mode is not None:
+            query = query.where(EquitySnapshotRow.mode == str(mode))
+        if since is not None:
+            query = query.where(EquitySnapshotRow.time >= since)
+        query = query.order_by(EquitySnapshotRow.time, EquitySnapshotRow.id)
+        with self._read() as session:
+            return [EquitySnapshotRecord.from_row(row) for row in session.scalars(query)]
+
+    def get_state(self, key: str) -> str | None:
+        """The stored value of a durable flag, or ``None`` when unset."""
+        with self._read() as session:
+            row = session.get(BotStateRow, key)
+            return None if row is None else row.value
+
+    def set_state(self, key: str, value: str) -> None:
+        """Store a durable flag (committed before returning, so it survives a crash)."""
+        with self._write() as session:
+            row = session.get(BotStateRow, key)
+            if row is None:
+                session.add(BotStateRow(key=key, value=value, updated_at=self._clock()))
+            else:
+                row.value = value
+                row.updated_at = self._clock()
+
+    def delete_state(self, key: str) -> None:
+        """Remove a durable flag (no error when it was not set)."""
+        with self._write() as session:
+            row = session.get(BotStateRow, key)
+            if row is not None:
+                session.delete(row)

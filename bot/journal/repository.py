@@ -1,0 +1,30 @@
+"""The journal's repository: every read and write the rest of the bot makes goes through here.
+
+``JournalRepository`` joins the three stores (orders and fills, trades, events and state) so
+the composition root builds one object. Each write method is one transaction committed before
+it returns, so a crash never loses a write that returned. Symbols are stored in the exchange
+id form (``BTCUSDT``); every symbol argument also accepts the ccxt form (``BTC/USDT:USDT``).
+"""
+
+from __future__ import annotations
+
+from bot.journal.events import EventStore
+from bot.journal.orders import OrderStore
+from bot.journal.store import Clock, system_clock
+from bot.journal.trades import TradeStore
+
+__all__ = ["Clock", "JournalRepository", "system_clock"]
+
+
+class JournalRepository(OrderStore, TradeStore, EventStore):
+    """Reads and writes the trade journal.
+
+    Args:
+        session_factory: from ``bot.journal.db.make_session_factory``.
+        clock: supplies ``created_at``/``updated_at`` and default event times; a backtest
+            passes its simulated clock.
+
+    Example:
+        >>> engine = create_engine_for("sqlite:///journal.db")  # doctest: +SKIP
+        >>> journal = JournalRepository(make_session_factory(engine))  # doctest: +SKIP
+    """

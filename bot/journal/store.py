@@ -1,0 +1,85 @@
+"""The shared core of the journal's stores: sessions, the clock, one-transaction writes.
+
+Each write is one transaction committed before the method returns, so a crash never loses a
+write that returned.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, overload
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.journal.db import BEGIN_IMMEDIATE
+
+# Exchange error texts (ccxt puts the request URL in some) may carry a request signature or a
+# key; the journal must never hold one, so free-text fields fed from errors pass through here.
+_SECRET_PATTERNS = (
+    re.compile(r"(signature=)[^&\s\"']+", re.IGNORECASE),
+    re.compile(
+        r"((?:x-mbx-apikey|api[_-]?key|api[_-]?secret|secret)[\"']?\s*[:=]\s*[\"']?)"
+        r"[^&\s\"',}]+",
+        re.IGNORECASE,
+    ),
+)
+
+Clock = Callable[[], datetime]
+"""A function returning the current time as an aware UTC datetime."""
+
+
+def system_clock() -> datetime:
+    """The wall clock in UTC: the default clock of live and paper runs."""
+    return datetime.now(UTC)
+
+
+@overload
+def redact(text: str) -> str: ...
+@overload
+def redact(text: None) -> None: ...
+def redact(text: str | None) -> str | None:
+    """``text`` with signatures and API keys/secrets replaced by ``***``."""
+    if text is None:
+        return None
+    for pattern in _SECRET_PATTERNS:
+        text = pattern.sub(r"\1***", text)
+    return text
+
+
+class JournalStore:
+    """Base of the journal's stores: holds the session factory and the clock.
+
+    Args:
+        session_factory: from ``bot.journal.db.make_session_factory``.
+        clock: supplies ``created_at``/``updated_at`` and default event times; a backtest
+            passes its simulated clock.
+    """
+
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock = system_clock) -> None:
+        self._sessions = session_factory
+        self._clock = clock
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """One committed write transaction (rolled back if the block raises)."""
+        with self._sessions() as session, session.begin():
+            # Take SQLite's write lock at BEGIN so a read-then-write unit cannot fail on
+            # "database is locked" without the busy timeout applying.
+            session.connection(execution_options={BEGIN_IMMEDIATE: True})
+            yield session
+
+    @contextmanager
+    def _read(self) -> Iterator[Session]:
+        """A read-only session (its transaction is rolled back on exit)."""
+        with self._sessions() as session:
+            yield session
+
+    def _insert(self, row: Any) -> int:
+        """Insert one row in its own transaction and return its primary key."""
+        with self._write() as session:
+            session.add(row)
+            session.flush()
+            return int(row.id)

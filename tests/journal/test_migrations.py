@@ -1,0 +1,134 @@
+"""Real Alembic on real SQLite files: the migrations build exactly the models' schema."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from bot.journal import (
+    create_engine_for,
+    current_revision,
+    downgrade_to,
+    head_revision,
+    upgrade_to_head,
+)
+from bot.journal.migrate import migrations_directory
+from bot.journal.models import Base
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def schema_diff(url: str) -> list[object]:
+    """What autogenerate would still change to reach ``Base.metadata`` (empty: in sync)."""
+    engine = create_engine_for(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine_for(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_on_an_empty_file_gives_exactly_the_models_schema(db_url: str) -> None:
+    upgrade_to_head(db_url)
+
+    assert schema_diff(db_url) == []
+    assert table_names(db_url) == set(Base.metadata.tables) | {"alembic_version"}
+    assert current_revision(db_url) == head_revision() is not None
+
+
+def test_downgrade_to_base_then_upgrade_again_round_trips(migrated_url: str) -> None:
+    downgrade_to(migrated_url, "base")
+
+    assert table_names(migrated_url) == {"alembic_version"}
+    assert current_revision(migrated_url) is None
+
+    upgrade_to_head(migrated_url)
+
+    assert schema_diff(migrated_url) == []
+    assert current_revision(migrated_url) == head_revision()
+
+
+def test_upgrade_twice_is_a_no_op(migrated_url: str) -> None:
+    upgrade_to_head(migrated_url)
+
+    assert current_revision(migrated_url) == head_revision()
+    assert schema_diff(migrated_url) == []
+
+
+def test_current_revision_of_a_missing_file_is_none_and_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "absent" / "journal.db"
+
+    assert current_revision(f"sqlite:///{path}") is None
+    assert not path.parent.exists()
+
+
+def test_migrations_are_found_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # nowhere near the repository
+    url = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+
+    upgrade_to_head(url)
+
+    assert (migrations_directory() / "env.py").is_file()
+    assert current_revision(url) == head_revision()
+
+
+def test_upgrade_leaves_the_applications_logging_alone(db_url: str) -> None:
+    root = logging.getLogger()
+    handlers_before = list(root.handlers)
+    level_before = root.level
+
+    upgrade_to_head(db_url)
+
+    assert root.handlers == handlers_before
+    assert root.level == level_before
+
+
+def test_revisions_do_not_import_application_code() -> None:
+    versions = sorted((migrations_directory() / "versions").glob("*.py"))
+
+    assert versions
+    for version in versions:
+        assert "import bot" not in version.read_text()
+        assert "from bot" not in version.read_text()
+
+
+@pytest.mark.parametrize("how", ["x-argument", "environment"])
+def test_alembic_command_line_takes_the_url_from_x_or_environment(tmp_path: Path, how: str) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {k: v for k, v in os.environ.items() if k != "BOT_JOURNAL__URL"}
+    args = [sys.executable, "-m", "alembic", "-c", str(REPO_ROOT / "migrations" / "alembic.ini")]
+    if how == "x-argument":
+        args += ["-x", f"url={url}"]
+    else:
+        env["BOT_JOURNAL__URL"] = url
+
+    result = subprocess.run(
+        [*args, "upgrade", "head"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert current_revision(url) == head_revision()
