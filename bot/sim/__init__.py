@@ -1,0 +1,59 @@
+"""The simulated Binance USDⓈ-M exchange, for tests and offline runs (market-stream half).
+
+What it offers:
+
+* ``SimExchange`` — the composition: a synthetic (or replayed) market driving a real
+  WebSocket server on 127.0.0.1 that speaks Binance's market-stream protocol
+  (``/market/ws/...``, ``/market/stream?streams=...``, control messages, forceOrder and
+  markPrice payloads, the 1 s liquidation throttle). ``describe()`` gives ``ws_url``.
+* ``SimMarket`` / ``MarketConfig`` / ``SymbolSpec`` — the pure, seeded market: price paths,
+  leveraged positions, liquidations; the price state a REST simulator can share.
+* ``SimWsServer`` — the WebSocket server alone, with ``publish_*`` methods for tests,
+  ``Faults`` injection (closes, malformed frames, stalls, delays) and counters.
+* ``read_recorder_csv`` / ``ForceOrder`` / ``force_order_event`` — recorded liquidations
+  as typed rows and as Binance events; ``ReplayConfig`` replays such a file.
+"""
+
+from bot.sim.events import (
+    Clock,
+    ForceOrder,
+    MarkPriceUpdate,
+    force_order_event,
+    force_order_json,
+    utc_now,
+)
+from bot.sim.exchange import SimExchange
+from bot.sim.faults import Faults, MalformedKind, corrupt_frame
+from bot.sim.market import DEFAULT_SYMBOLS, MarketConfig, MarketUpdate, SimMarket, SymbolSpec
+from bot.sim.recorded import RecordedRowError, read_recorder_csv, restore_symbol
+from bot.sim.replay import Replay, ReplayConfig
+from bot.sim.server import SimWsServer
+from bot.sim.session import ConnectionInfo, ServerStats
+from bot.sim.throttle import LiquidationThrottle
+
+__all__ = [
+    "DEFAULT_SYMBOLS",
+    "Clock",
+    "ConnectionInfo",
+    "Faults",
+    "ForceOrder",
+    "LiquidationThrottle",
+    "MalformedKind",
+    "MarkPriceUpdate",
+    "MarketConfig",
+    "MarketUpdate",
+    "RecordedRowError",
+    "Replay",
+    "ReplayConfig",
+    "ServerStats",
+    "SimExchange",
+    "SimMarket",
+    "SimWsServer",
+    "SymbolSpec",
+    "corrupt_frame",
+    "force_order_event",
+    "force_order_json",
+    "read_recorder_csv",
+    "restore_symbol",
+    "utc_now",
+]

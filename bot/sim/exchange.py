@@ -1,0 +1,218 @@
+"""``SimExchange``: the simulated Binance USDⓈ-M exchange, composed and driven.
+
+It owns the market state (``SimMarket``), the market-stream WebSocket server and the loop
+that connects them: every tick (100 ms of wall time by default) the market steps and its
+throttled liquidations go to ``<symbol>@forceOrder`` and ``!forceOrder@arr`` subscribers;
+every second the mark prices go to the ``@1s`` streams, every third second to the 3 s ones.
+With a ``ReplayConfig`` a recorded file replaces the synthetic liquidations and moves the
+market's prices instead. The REST half will read the same ``SimMarket``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from bot.domain import to_epoch_ms
+from bot.sim.events import Clock, ForceOrder, MarkPriceUpdate
+from bot.sim.faults import Faults
+from bot.sim.market import MarketConfig, SimMarket
+from bot.sim.recorded import read_recorder_csv
+from bot.sim.replay import Replay, ReplayConfig
+from bot.sim.server import SimWsServer
+
+logger = logging.getLogger(__name__)
+
+_SLOW_MARK_EVERY = 3  # the plain @markPrice streams update every 3 s, the @1s ones every 1 s
+
+
+class SimExchange:
+    """The simulated exchange: market (synthetic or replayed) + market-stream server.
+
+    Args:
+        clock: the current UTC time; stamps every event and drives the market's steps.
+        rng: the seed of all randomness (market and fault choices get their own streams).
+        market: synthetic market settings (``None``: the defaults).
+        replay: replay a recorded file instead of generating liquidations.
+        faults: fault settings shared with the server (``None``: none, switchable later
+            through ``faults``).
+        host: the interface to listen on.
+        port: the WebSocket port; 0 picks a free one.
+        tick_seconds: wall-clock seconds between market steps.
+        mark_interval_seconds: wall-clock seconds between rounds of the ``@1s`` mark-price
+            streams (Binance: 1; tests may shorten it). The 3 s streams get every third.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        rng: random.Random,
+        market: MarketConfig | None = None,
+        replay: ReplayConfig | None = None,
+        faults: Faults | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tick_seconds: float = 0.1,
+        mark_interval_seconds: float = 1.0,
+    ) -> None:
+        """Build the parts; nothing runs until ``start()``."""
+        if not (tick_seconds > 0 and mark_interval_seconds > 0):
+            raise ValueError("tick_seconds and mark_interval_seconds must be positive")
+        self._clock = clock
+        self._tick = tick_seconds
+        self._mark_interval = mark_interval_seconds
+        # Separate streams, so switching faults on never changes the market's path.
+        # Simulation randomness, not security: a seeded PRNG is the point.
+        market_rng = random.Random(rng.getrandbits(64))  # noqa: S311
+        server_rng = random.Random(rng.getrandbits(64))  # noqa: S311
+        self._market = SimMarket(market if market is not None else MarketConfig(), rng=market_rng)
+        self._server = SimWsServer(clock=clock, rng=server_rng, faults=faults, host=host, port=port)
+        self._replay_config = replay
+        self._replay: Replay | None = None
+        if replay is not None:
+            orders = read_recorder_csv(replay.path)
+            self._replay = Replay(orders, replay, clock=clock, publish=self._publish_replayed)
+        self._replay_started = False
+        self._replayed_prices: dict[str, float] = {}
+        self._liquidations_sent: dict[str, int] = {}
+        self._counts_lock = threading.Lock()
+
+    # -- parts ----------------------------------------------------------------------------
+
+    @property
+    def market(self) -> SimMarket:
+        """The shared market state (prices, symbol filters)."""
+        return self._market
+
+    @property
+    def server(self) -> SimWsServer:
+        """The market-stream WebSocket server (publish methods, stats, connections)."""
+        return self._server
+
+    @property
+    def faults(self) -> Faults:
+        """The live fault settings: change them at any time."""
+        return self._server.faults
+
+    @property
+    def replay(self) -> Replay | None:
+        """The replay, in replay mode (``sent``, ``total``, ``wait()``)."""
+        return self._replay
+
+    @property
+    def ws_url(self) -> str:
+        """``ws://127.0.0.1:PORT/market``: the value for a client's ``ws_base_url``."""
+        return self._server.ws_url
+
+    @property
+    def port(self) -> int:
+        """The WebSocket port (valid once started)."""
+        return self._server.port
+
+    def describe(self) -> dict[str, object]:
+        """What a client needs to connect, e.g. ``{"ws_url": ..., "mode": ...}``."""
+        return {
+            "ws_url": self.ws_url,
+            "mode": "synthetic" if self._replay is None else "replay",
+            "symbols": list(self._market.symbols),
+        }
+
+    def liquidations_sent(self) -> dict[str, int]:
+        """Liquidation events sent so far per symbol (synthetic or replayed)."""
+        with self._counts_lock:
+            return dict(self._liquidations_sent)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server and the market loop (and the replay, if it autostarts)."""
+        self._server.start()
+        self._server.run_background(self._drive())
+        if self._replay_config is not None and self._replay_config.autostart:
+            self.start_replay()
+        logger.info("simulated exchange running: %s", self.describe())
+
+    def start_replay(self) -> None:
+        """Start the replay now (replay mode with ``autostart=False``)."""
+        if self._replay is None:
+            raise RuntimeError("no replay configured")
+        if self._replay_started:
+            raise RuntimeError("the replay has already started")
+        self._replay_started = True
+        self._server.run_background(self._replay.run())
+
+    def wait_replay(self, timeout: float | None = None) -> bool:
+        """Block until every replayed row has been handed to the server; false on timeout."""
+        if self._replay is None:
+            raise RuntimeError("no replay configured")
+        return self._replay.wait(timeout)
+
+    def stop(self) -> None:
+        """Stop the market loop and the server, closing every connection, within ~2 s."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        """Start the exchange for a ``with`` block."""
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop the exchange."""
+        self.stop()
+
+    # -- the loop (runs on the server's event loop) ---------------------------------------
+
+    async def _drive(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_mark = loop.time()
+        rounds = 0
+        while True:
+            now = self._clock()
+            if self._replay is None:
+                update = self._market.step(now)
+                for order in update.liquidations:
+                    self._send_order(order, update.event_time_ms)
+            if loop.time() >= next_mark:
+                marks = self._mark_prices(now)
+                self._server.publish_mark_prices(marks, 1)
+                if rounds % _SLOW_MARK_EVERY == 0:
+                    self._server.publish_mark_prices(marks, 3)
+                rounds += 1
+                # Skip missed seconds after a stall of the loop rather than bursting.
+                interval = self._mark_interval
+                next_mark = max(next_mark + interval, loop.time() + interval / 2)
+            await asyncio.sleep(min(self._tick, max(next_mark - loop.time(), 0.0)))
+
+    def _mark_prices(self, now: datetime) -> list[MarkPriceUpdate]:
+        now_ms = to_epoch_ms(now)
+        marks = list(self._market.mark_prices(now))
+        marks += [
+            MarkPriceUpdate.at(symbol, price, now_ms)
+            for symbol, price in self._replayed_prices.items()
+        ]
+        return marks
+
+    def _send_order(self, order: ForceOrder, event_time_ms: int | None) -> None:
+        self._server.publish_order(order, event_time_ms)
+        with self._counts_lock:
+            count = self._liquidations_sent.get(order.symbol, 0)
+            self._liquidations_sent[order.symbol] = count + 1
+
+    def _publish_replayed(self, order: ForceOrder) -> None:
+        self._send_order(order, None)
+        fill = order.average_price if order.average_price > 0 else order.price
+        if order.symbol in self._market.symbols:
+            self._market.set_price(order.symbol, float(fill))
+        else:
+            self._replayed_prices[order.symbol] = float(fill)
