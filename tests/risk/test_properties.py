@@ -1,0 +1,67 @@
+"""Property: whatever the limits, equity, prices and open positions, an approval fits every cap."""
+
+from __future__ import annotations
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from bot.domain import PositionSide
+from bot.risk import RiskLimits
+
+from .helpers import context, engine, intent, position
+
+MONEY = st.floats(min_value=1.0, max_value=1e7, allow_nan=False, allow_infinity=False)
+PRICE = st.floats(min_value=1e-4, max_value=1e6, allow_nan=False, allow_infinity=False)
+
+LIMITS = st.builds(
+    RiskLimits,
+    risk_per_trade_pct=st.floats(min_value=0.01, max_value=100.0),
+    max_position_notional=MONEY,
+    max_total_exposure=MONEY,
+    max_leverage=st.floats(min_value=1.0, max_value=125.0),
+    max_open_positions=st.integers(min_value=1, max_value=5),
+    min_quantity=st.floats(min_value=0.0, max_value=1.0),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    limits=LIMITS,
+    equity=st.floats(min_value=-1e3, max_value=1e7, allow_nan=False),
+    side=st.sampled_from(list(PositionSide)),
+    entry=PRICE,
+    stop_fraction=st.floats(min_value=1e-6, max_value=0.99),
+    open_notionals=st.lists(MONEY, max_size=4),
+)
+def test_an_approved_order_never_exceeds_any_cap(
+    limits: RiskLimits,
+    equity: float,
+    side: PositionSide,
+    entry: float,
+    stop_fraction: float,
+    open_notionals: list[float],
+) -> None:
+    stop = entry * (1 - stop_fraction * side.sign)
+    positions = [
+        position(f"ALT{i}USDT", quantity=n, entry=1.0) for i, n in enumerate(open_notionals)
+    ]
+    ctx = context(equity=equity, positions=positions)
+    open_notional = sum(open_notionals)
+
+    decision = engine(limits).check(intent(side=side, entry=entry, stop=stop), ctx)
+
+    event(decision.reason)
+    if decision.order is None:
+        return
+    order = decision.order
+    assert order.notional == order.quantity * entry
+    assert order.quantity >= limits.min_quantity
+    assert order.quantity > 0
+    assert order.notional <= limits.max_position_notional
+    assert order.notional <= limits.max_total_exposure - open_notional
+    assert order.notional <= equity * limits.max_leverage
+    assert order.leverage <= limits.max_leverage
+    assert len(positions) < limits.max_open_positions
+    # Hitting the stop loses at most the risk per trade (up to float rounding).
+    loss_at_stop = order.quantity * abs(entry - stop)
+    assert loss_at_stop <= equity * limits.risk_per_trade_pct / 100 * (1 + 1e-9)
