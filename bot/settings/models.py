@@ -1,0 +1,334 @@
+"""The typed settings: one frozen pydantic model per section, and the top-level ``Settings``.
+
+The defaults here are the built-in layer and must equal ``config/default.yaml`` (a test checks
+it). Ranges are pydantic ``Field`` constraints so that the error translation in
+``bot.settings.messages`` can describe them ("a number between 1 and 125").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, get_args
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from bot.settings.sources import settings_sources
+from bot.symbols import to_exchange_id
+
+__all__ = [
+    "ExchangeSettings",
+    "HeatmapSettings",
+    "JournalSettings",
+    "LogLevel",
+    "LoggingSettings",
+    "PaperSettings",
+    "RiskSettings",
+    "RunMode",
+    "RunSettings",
+    "SchedulerSettings",
+    "Settings",
+    "SimSettings",
+    "StrategySettings",
+]
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+RunMode = Literal["paper", "live"]
+
+# Binance ids after normalisation: upper-case letters and digits (``1000PEPEUSDT`` included).
+_SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
+# ``scheme://user:password@host`` (scheme optional, for URLs too broken to validate): the
+# password part, hidden wherever a URL is shown.
+_URL_PASSWORD_RE = re.compile(r"(?P<head>[^/@:\s]+:)[^/@\s]+(?P<tail>@)")
+
+# Sections are plain models nested in one BaseSettings (the pattern pydantic-settings documents
+# for nested settings): only the top level reads sources, so a section never reads the
+# environment on its own. Frozen: one settings object is shared by every component at run time.
+# Infinity and NaN are refused: "inf" passes ``gt=0`` yet means nothing as a limit.
+_SECTION_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class _Section(BaseModel):
+    """Base of every section: strict about unknown keys, frozen, no booleans for numbers."""
+
+    model_config = _SECTION_CONFIG
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value: object, info: ValidationInfo) -> object:
+        # YAML reads ``yes``/``on`` as true, and pydantic would take true as 1: refuse it.
+        name = info.field_name
+        if isinstance(value, bool) and name and cls.model_fields[name].annotation in (int, float):
+            raise PydanticCustomError("number_type", "expected a number, got a boolean")
+        return value
+
+
+def mask_url_password(url: str) -> str:
+    """Return ``url`` with any password replaced by ``***`` (for display and errors)."""
+    return _URL_PASSWORD_RE.sub(r"\g<head>***\g<tail>", url)
+
+
+class ExchangeSettings(_Section):
+    """Where and how to reach the exchange; the keys are needed only in live mode."""
+
+    rest_url: str | None = None
+    ws_url: str = "wss://fstream.binance.com/market"
+    api_key: SecretStr | None = None
+    api_secret: SecretStr | None = None
+    recv_window_ms: int = Field(default=5000, ge=1, le=60_000)  # Binance caps it at 60 000
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+    @field_validator("rest_url", "api_key", "api_secret", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        # ``export BOT_EXCHANGE__REST_URL=`` is how a shell user unsets a value.
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("rest_url")
+    @classmethod
+    def _check_rest_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return _check_url(value, ("http://", "https://"))
+
+    @field_validator("ws_url")
+    @classmethod
+    def _check_ws_url(cls, value: str) -> str:
+        return _check_url(value, ("ws://", "wss://"))
+
+
+def _check_url(value: str, schemes: tuple[str, ...]) -> str:
+    """Strip ``value`` and a trailing slash (paths are appended to it); check the scheme."""
+    url = value.strip().rstrip("/")
+    scheme, separator, rest = url.partition("://")
+    if not separator or f"{scheme.lower()}://" not in schemes or not rest:
+        expected = " or ".join(schemes)
+        raise ValueError(
+            f"expected a URL starting with {expected}, got {mask_url_password(value)!r}"
+        )
+    return url
+
+
+class HeatmapSettings(_Section):
+    """The liquidation heatmap's clustering and stream settings (see the contract)."""
+
+    cluster_window_pct: float = Field(default=0.02, gt=0, le=1)  # a fraction, not percent
+    min_cluster_size: int = Field(default=5, ge=1)
+    time_decay_minutes: float = Field(default=60.0, gt=0)
+    update_interval: float = Field(default=5.0, gt=0)
+    buffer_size: int = Field(default=10_000, ge=1)
+    silence_timeout: float = Field(default=5.0, gt=0)
+
+
+class StrategySettings(_Section):
+    """The liquidation hunter's thresholds; ranges as ``strategies.hunter_rules`` checks them."""
+
+    min_strength: float = Field(default=0.6, ge=0, le=1)
+    max_distance_pct: float = Field(default=10.0, gt=0)
+    optimal_distance_pct: float = Field(default=3.5, gt=0)
+    strength_weight: float = Field(default=0.7, ge=0)
+    distance_weight: float = Field(default=0.3, ge=0)
+    stop_loss_pct: float = Field(default=3.0, gt=0, lt=100)
+    take_profit_pct: float = Field(default=5.0, gt=0)
+    target_buffer_pct: float = Field(default=0.5, ge=0, lt=100)
+    exit_near_cluster_pct: float = Field(default=0.5, ge=0)
+    min_signal_strength: float = Field(default=0.0, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _check_weights(self) -> StrategySettings:
+        if self.strength_weight + self.distance_weight == 0:
+            raise ValueError("expected strength_weight or distance_weight above 0, got 0 for both")
+        return self
+
+
+class RiskSettings(_Section):
+    """Limits every order passes (``bot.risk.RiskLimits`` takes the same names)."""
+
+    risk_per_trade_pct: float = Field(default=1.0, gt=0, le=100)
+    max_position_notional: float = Field(default=1000.0, gt=0)
+    max_total_exposure: float = Field(default=3000.0, gt=0)
+    max_leverage: float = Field(default=5.0, ge=1, le=125)  # Binance's own range
+    max_open_positions: int = Field(default=3, ge=1)
+    max_orders_per_minute: int = Field(default=10, ge=1)
+    daily_loss_limit_pct: float = Field(default=5.0, gt=0, le=100)
+    cooldown_seconds: float = Field(default=300.0, ge=0)
+    max_price_age_seconds: float = Field(default=5.0, gt=0)
+    max_heatmap_age_seconds: float = Field(default=30.0, gt=0)
+    min_quantity: float = Field(default=0.0, ge=0)
+    kill_switch: bool = False
+
+
+class PaperSettings(_Section):
+    """The paper venue: simulated wallet, fees and slippage."""
+
+    starting_balance: float = Field(default=10000.0, gt=0)
+    taker_fee_rate: float = Field(default=0.0005, ge=0, lt=1)  # a fraction of notional
+    slippage_bps: float = Field(default=2.0, ge=0)
+    funding: bool = False
+    max_mark_age_seconds: float = Field(default=10.0, gt=0)
+
+
+class SchedulerSettings(_Section):
+    """How often (seconds) the runner's periodic jobs fire."""
+
+    mark_price_interval: float = Field(default=1.0, gt=0)
+    signal_interval: float = Field(default=5.0, gt=0)
+    supervision_interval: float = Field(default=1.0, gt=0)
+    equity_interval: float = Field(default=60.0, gt=0)
+    health_interval: float = Field(default=5.0, gt=0)
+
+
+class JournalSettings(_Section):
+    """Where trades are journalled: a SQLAlchemy URL."""
+
+    url: str = "sqlite:///bot-journal.db"  # relative: a file in the working directory
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        url = value.strip()
+        # A light check (no SQLAlchemy import here): the engine factory reports the rest.
+        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
+            raise ValueError(
+                "expected a SQLAlchemy URL such as sqlite:///bot-journal.db, "
+                f"got {mask_url_password(value)!r}"
+            )
+        return url
+
+    def __repr_args__(self) -> list[tuple[str | None, object]]:
+        # A database password must not leak through repr() into logs.
+        return [("url", mask_url_password(self.url))]
+
+
+class LoggingSettings(_Section):
+    """Log verbosity."""
+
+    level: LogLevel = "INFO"
+
+    @field_validator("level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        # Normalised only when that makes it valid, so an error shows what the user wrote.
+        if isinstance(value, str) and value.strip().upper() in get_args(LogLevel):
+            return value.strip().upper()
+        return value
+
+
+class RunSettings(_Section):
+    """What ``bot run`` trades, in which mode, and for how long."""
+
+    symbols: list[str] = Field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
+    mode: RunMode = "paper"
+    close_positions_on_stop: bool = False
+    duration: float = Field(default=0.0, ge=0)  # seconds; 0 = until stopped
+
+    @field_validator("symbols", mode="before")
+    @classmethod
+    def _parse_symbols(cls, value: object) -> list[str]:
+        return parse_symbols(value)
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in get_args(RunMode):
+            return value.strip().lower()
+        return value
+
+
+def parse_symbols(value: object) -> list[str]:
+    """Turn ``"BTCUSDT,eth/usdt:usdt"`` or a list into Binance ids, in order, without repeats.
+
+    Raises:
+        ValueError: an entry is not a symbol, or there is none.
+    """
+    items: list[object]
+    if isinstance(value, str):
+        items = [part for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise ValueError(f"expected a list of symbols or a comma-separated string, got {value!r}")
+    symbols: list[str] = []
+    for item in items:
+        symbol = _to_symbol(item)
+        if symbol is None:
+            raise ValueError(f"expected symbols like BTCUSDT or BTC/USDT:USDT, got {item!r}")
+        if symbol not in symbols:
+            symbols.append(symbol)
+    if not symbols:
+        raise ValueError("expected at least one symbol, got none")
+    return symbols
+
+
+def _to_symbol(item: object) -> str | None:
+    """The Binance id for one entry, or None when it is not a symbol."""
+    if not isinstance(item, str):
+        return None
+    try:
+        symbol = to_exchange_id(item)
+    except ValueError:
+        return None
+    return symbol if _SYMBOL_RE.match(symbol) else None
+
+
+class SimSettings(_Section):
+    """The built-in simulated exchange's market (used by ``--sim`` and ``bot sim``)."""
+
+    seed: int = 7
+    time_acceleration: float = Field(default=30.0, gt=0)  # simulated seconds per real second
+    volatility: float = Field(default=1.0, ge=0)  # multiplies each symbol's volatility; 0 = still
+
+
+class Settings(BaseSettings):
+    """Every setting of the bot, one frozen object built by ``load_settings``.
+
+    Sources, lowest first: the defaults below, the YAML file, ``BOT_*`` environment variables
+    (``__`` nests: ``BOT_RISK__MAX_LEVERAGE``), command-line overrides. Built directly,
+    ``Settings()`` reads only the defaults, the environment and keyword arguments.
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="BOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+    )
+
+    exchange: ExchangeSettings = Field(default_factory=ExchangeSettings)
+    heatmap: HeatmapSettings = Field(default_factory=HeatmapSettings)
+    strategy: StrategySettings = Field(default_factory=StrategySettings)
+    risk: RiskSettings = Field(default_factory=RiskSettings)
+    paper: PaperSettings = Field(default_factory=PaperSettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    journal: JournalSettings = Field(default_factory=JournalSettings)
+    logging: LoggingSettings = Field(default_factory=LoggingSettings)
+    run: RunSettings = Field(default_factory=RunSettings)
+    sim: SimSettings = Field(default_factory=SimSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Overrides (init kwargs) > environment > YAML; defaults come last on their own.
+
+        No ``.env`` file and no secrets directory: the contract names only these layers.
+        """
+        return settings_sources(settings_cls, init_settings)
