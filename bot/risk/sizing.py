@@ -99,7 +99,9 @@ def size_entry(
         )
     notional = quantity * entry
     # Clamp: notional / equity can round one ulp above the cap that notional respects.
-    leverage = min(notional / equity, limits.max_leverage)
+    # The leverage to run the position at: enough to carry its notional on this equity, and
+    # never below 1x, the least an exchange (or the paper venue) accepts.
+    leverage = max(1.0, min(notional / equity, limits.max_leverage))
     order = SizedOrder(intent=intent, quantity=quantity, notional=notional, leverage=leverage)
     detail = (
         f"{basis}: quantity {quantity:.8g}, notional {notional:.2f} USDT, "

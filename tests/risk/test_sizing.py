@@ -99,7 +99,8 @@ def test_size_to_the_cent(row: Sizing) -> None:
     assert decision.order.intent is entry
     assert decision.order.quantity == pytest.approx(row.quantity, rel=1e-12)
     assert decision.order.notional == pytest.approx(row.notional, abs=0.005)
-    assert decision.order.leverage == pytest.approx(row.leverage, abs=1e-6)
+    # The order runs at the leverage its notional needs, never below 1x (exchanges' floor).
+    assert decision.order.leverage == pytest.approx(max(1.0, row.leverage), abs=1e-6)
     assert decision.capped_by == row.capped_by
 
 
@@ -126,7 +127,7 @@ def test_detail_shows_the_arithmetic() -> None:
 
     assert decision.detail == (
         "risk 100.00 USDT (1 % of 10000.00) over stop distance 2: quantity 50, "
-        "notional 5000.00 USDT, leverage 0.50x"
+        "notional 5000.00 USDT, leverage 1.00x"
     )
 
 

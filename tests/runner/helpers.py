@@ -1,0 +1,117 @@
+"""Builders for trading-loop tests: a hand-moved clock, scripted prices, a wired loop."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot.domain import Liquidation, MarkPrice
+from bot.execution import PaperConfig, PaperExecution
+from bot.heatmap import LiveLiquidationHeatmap
+from bot.journal import (
+    JournalRepository,
+    TradeMode,
+    create_engine_for,
+    make_session_factory,
+    upgrade_to_head,
+)
+from bot.risk import CallableRiskStateStore, RiskEngine, RiskLimits
+from bot.trade_log import TradeLog
+from bot.trading import LoopSettings, TradingLoop
+from strategies.liquidation_hunter import LiquidationHunter
+
+SYMBOL = "XYZUSDT"
+
+
+class ManualClock:
+    """A clock the test moves by hand, starting now (wall time, so stream health reads it)."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        """Move forward."""
+        self.now += timedelta(seconds=seconds)
+
+
+class ScriptedPrices:
+    """Mark prices the test sets; ``poll`` stamps them with the clock's time."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self._clock = clock
+        self._prices: dict[str, float] = {}
+        self.polls = 0
+
+    def set(self, symbol: str, price: float) -> None:
+        """Set the next mark price of ``symbol``."""
+        self._prices[symbol] = price
+
+    def poll(self) -> Mapping[str, MarkPrice]:
+        """The scripted prices, as of now."""
+        self.polls += 1
+        now = self._clock()
+        return {s: MarkPrice(s, p, now) for s, p in self._prices.items()}
+
+
+@dataclass
+class Rig:
+    """Everything a loop test touches."""
+
+    clock: ManualClock
+    prices: ScriptedPrices
+    heatmap: LiveLiquidationHeatmap
+    venue: PaperExecution
+    risk: RiskEngine
+    journal: JournalRepository
+    loop: TradingLoop
+
+    def keep_stream_alive(self) -> None:
+        """Feed one mark-price frame, as the live stream does every second."""
+        frame = {"e": "markPriceUpdate", "E": 1, "s": SYMBOL, "p": "100"}
+        self.heatmap.handle_frame(json.dumps(frame))
+        self.heatmap.refresh()
+
+    def tick(self, price: float) -> None:
+        """One round: price, health, signals, supervision."""
+        self.prices.set(SYMBOL, price)
+        self.keep_stream_alive()
+        self.loop.on_prices()
+        self.loop.check_health()
+        self.loop.run_signals()
+        self.loop.supervise()
+
+
+def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: float) -> None:
+    """Twelve fresh, large short liquidations around ``level`` (a long target)."""
+    for i in range(12):
+        heatmap.add_liquidation(Liquidation(
+            symbol=SYMBOL, side="short", price=level * (1 + (i - 6) * 0.0005),
+            quantity=50.0, timestamp=now - timedelta(seconds=i),
+        ))
+
+
+def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
+              hunter: LiquidationHunter | None = None) -> Rig:
+    """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal."""
+    clock = ManualClock()
+    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    upgrade_to_head(url)
+    journal = JournalRepository(make_session_factory(create_engine_for(url)), clock)
+    heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
+    prices = ScriptedPrices(clock)
+    venue = PaperExecution(PaperConfig(), clock)
+    risk = RiskEngine(limits or RiskLimits(),
+                      CallableRiskStateStore(journal.get_state, journal.set_state), clock)
+    strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
+    loop = TradingLoop(
+        symbols=[SYMBOL], heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
+        venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
+        settings=LoopSettings(),
+    )
+    return Rig(clock, prices, heatmap, venue, risk, journal, loop)
