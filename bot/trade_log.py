@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 # so a refused setup does not write a row every few seconds for hours.
 _REPEAT_SIGNAL_WINDOW = timedelta(seconds=60)
 _MAX_CLIENT_ID = 36
-_PURPOSE_CODES = {
+_PURPOSE_CODES: dict[str, str] = {
     OrderPurpose.ENTRY: "en", OrderPurpose.EXIT: "ex",
     OrderPurpose.STOP: "sl", OrderPurpose.TAKE_PROFIT: "tp",
 }
