@@ -81,6 +81,7 @@ class MarketStream:
         self._last_frame = 0.0
         self._frames_this_connection = 0
         self._threads: list[threading.Thread] = []
+        self._rotating = False
         self.reconnects = 0
 
     @property
@@ -116,8 +117,13 @@ class MarketStream:
                 break
             # A connection that delivered data was healthy: start the backoff afresh.
             failures = 1 if delivered else failures + 1
-            delay = self._policy.backoff(failures, self._rng)
-            log.warning("stream closed; reconnecting in %.1f s (%s)", delay, self._url)
+            if self._rotating:
+                # A planned rotation (24 h limit) reconnects at once: no gap to back off from.
+                self._rotating, delay = False, 0.0
+                log.info("rotating the stream connection before its maximum age")
+            else:
+                delay = self._policy.backoff(failures, self._rng)
+                log.warning("stream closed; reconnecting in %.1f s (%s)", delay, self._url)
             if self._stop.wait(delay):
                 break
             self.reconnects += 1
@@ -176,7 +182,8 @@ class MarketStream:
         while not self._stop.wait(self._policy.watchdog_period):
             reason = self._unhealthy_reason()
             if reason:
-                log.warning("replacing stream connection: %s", reason)
+                level = logging.INFO if self._rotating else logging.WARNING
+                log.log(level, "replacing stream connection: %s", reason)
                 self._abort_socket()
 
     def _unhealthy_reason(self) -> str:
@@ -193,6 +200,7 @@ class MarketStream:
             if silent > self._policy.silence_timeout:
                 return f"no frame for {silent:.1f} s"
             if now - self._opened_at > self._policy.max_connection_age:
+                self._rotating = True
                 return "connection reached its maximum age"
         return ""
 

@@ -190,3 +190,22 @@ def test_the_real_recording_replays_end_to_end_with_exact_distinct_count(
     assert health.duplicates == 3510 - expected
     assert health.parse_errors == 0
     assert 1800 < expected < 1900
+
+
+def test_connection_is_rotated_before_its_maximum_age(sim: SimExchange) -> None:
+    import random
+
+    from bot.heatmap.stream import MarketStream, ReconnectPolicy
+    from bot.heatmap.urls import stream_names, stream_url
+
+    frames: list[str] = []
+    stream = MarketStream(
+        stream_url(sim.ws_url, stream_names(["BTCUSDT"])), frames.append,
+        policy=ReconnectPolicy(max_connection_age=0.5), rng=random.Random(0),
+    )
+    stream.start()
+    try:
+        assert wait_until(lambda: stream.reconnects >= 2, timeout=6)
+    finally:
+        assert stream.stop()
+    assert frames  # mark prices flowed between rotations
