@@ -35,6 +35,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -170,7 +171,7 @@ def cluster_table(
     if chunks.size == 0:
         return _EMPTY_TABLE
     return _summarise(
-        chunks, price, events.quantity[order], weight.astype(np.float64),
+        chunks, price, events.quantity[order], weight,
         events.is_long[order], time_ms, params,
     )
 
@@ -194,10 +195,13 @@ def price_order(price: FloatArray, hint: IntArray | None = None) -> IntArray:
 def _kept_chunks(price: FloatArray, window: float, min_size: int) -> IntArray:
     """``[start, end)`` index pairs (shape k × 2) of chunks with at least ``min_size`` members."""
     bounds = _bounds(price, window)
-    keep = np.diff(bounds) >= min_size
+    # Plain slicing and ufuncs rather than np.diff / np.stack: their Python wrappers cost
+    # more than the arithmetic on a few dozen bounds, and this runs for every symbol.
+    starts, ends = bounds[:-1], bounds[1:]
+    keep = ends - starts >= min_size
     chunks = np.empty((int(keep.sum()), 2), np.intp)
-    chunks[:, 0] = bounds[:-1][keep]
-    chunks[:, 1] = bounds[1:][keep]
+    chunks[:, 0] = starts[keep]
+    chunks[:, 1] = ends[keep]
     return chunks
 
 
@@ -205,10 +209,12 @@ def _bounds(price: FloatArray, window: float) -> IntArray:
     """All chunk boundaries over sorted ``price``: 0, ..., n (every event in one chunk)."""
     n = price.shape[0]
     ratio = price[1:] / price[:-1] - 1.0
-    breaks = np.flatnonzero(ratio > window) + 1
-    seg_bounds = np.concatenate(([0], breaks, [n])).astype(np.intp)
+    breaks = (ratio > window).nonzero()[0]
+    seg_bounds = np.empty(breaks.shape[0] + 2, np.intp)
+    seg_bounds[0], seg_bounds[-1] = 0, n
+    seg_bounds[1:-1] = breaks + 1
     span = price[seg_bounds[1:] - 1] / price[seg_bounds[:-1]] - 1.0
-    wide = np.flatnonzero(span > window)
+    wide = (span > window).nonzero()[0]
     if wide.size == 0:
         return seg_bounds
     # Python floats and bisect for the per-chunk reach (0.3 µs a step) beat a vectorised
@@ -237,7 +243,7 @@ def _summarise(
     chunks: IntArray,
     price: FloatArray,
     quantity: FloatArray,
-    weight: FloatArray,
+    weight: npt.NDArray[np.float32],
     is_long: npt.NDArray[np.bool_],
     time_ms: npt.NDArray[np.int64],
     params: ClusterParams,
@@ -250,17 +256,19 @@ def _summarise(
     notional = price * quantity
     decayed = notional * weight
 
-    def sums(values: FloatArray) -> FloatArray:
+    def sums(values: npt.NDArray[np.floating[Any]]) -> FloatArray:
         # Separate 1-D reduceats beat one over a stacked matrix (measured: 25 vs 46 µs).
         return np.add.reduceat(values, idx)[::2]
 
     total, decayed_sum, weight_sum = sums(notional), sums(decayed), sums(weight)
-    long_sum, raw_long = sums(decayed * is_long), sums(notional * is_long)
-    weighted_price, plain_price = sums(decayed * price), sums(notional * price)
+    long_sum, weighted_price = sums(decayed * is_long), sums(decayed * price)
     short_sum = decayed_sum - long_sum
 
-    safe_decayed = np.where(decayed_sum > 0, decayed_sum, 1.0)
-    level = np.where(decayed_sum > 0, weighted_price / safe_decayed, plain_price / total)
+    level = weighted_price / np.where(decayed_sum > 0, decayed_sum, 1.0)
+    faded = decayed_sum <= 0
+    if faded.any():
+        # Every weight underflowed (members far older than the decay): weigh by notional.
+        level = np.where(faded, sums(notional * price) / total, level)
     low, high = price[starts], price[ends - 1]
     # minimum/maximum rather than np.clip: same result, a fraction of clip's call overhead.
     level = np.minimum(np.maximum(level, low), high)
@@ -268,8 +276,12 @@ def _summarise(
     notional_score = decayed_sum / top if top > 0 else np.zeros_like(decayed_sum)
     count_score = 1.0 - np.exp(-weight_sum / params.min_cluster_size)
     strength = np.minimum(np.maximum(0.5 * count_score + 0.5 * notional_score, 0.0), 1.0)
-    tie_to_long = (long_sum == short_sum) & (raw_long >= total - raw_long)
-    is_long_side = (long_sum > short_sum) | tie_to_long
+    is_long_side = long_sum > short_sum
+    tied = long_sum == short_sum
+    if tied.any():
+        # Equal decayed notional (rare: both zero, or a mirror image): raw notional decides.
+        raw_long = sums(notional * is_long)
+        is_long_side |= tied & (raw_long >= total - raw_long)
     newest = np.maximum.reduceat(time_ms, idx)[::2]
 
     rank = np.lexsort((-total, -strength))
