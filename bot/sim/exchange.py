@@ -5,7 +5,9 @@ that connects them: every tick (100 ms of wall time by default) the market steps
 throttled liquidations go to ``<symbol>@forceOrder`` and ``!forceOrder@arr`` subscribers;
 every second the mark prices go to the ``@1s`` streams, every third second to the 3 s ones.
 With a ``ReplayConfig`` a recorded file replaces the synthetic liquidations and moves the
-market's prices instead. The REST half will read the same ``SimMarket``.
+market's prices instead. The REST half (``SimRestServer``) reads the same ``SimMarket``: every
+tick it evaluates the account's triggers, resting limit orders and liquidations at the
+current marks, and the account's own liquidations join the forceOrder streams.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import string
 import threading
 from datetime import datetime
 from types import TracebackType
@@ -24,15 +27,18 @@ from bot.sim.faults import Faults
 from bot.sim.market import MarketConfig, SimMarket
 from bot.sim.recorded import read_recorder_csv
 from bot.sim.replay import Replay, ReplayConfig
+from bot.sim.rest import AccountConfig, Credentials, RestFaults, SimRestServer
 from bot.sim.server import SimWsServer
 
 logger = logging.getLogger(__name__)
 
 _SLOW_MARK_EVERY = 3  # the plain @markPrice streams update every 3 s, the @1s ones every 1 s
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+_TOKEN_LENGTH = 64  # Binance API keys and secrets are 64 characters
 
 
 class SimExchange:
-    """The simulated exchange: market (synthetic or replayed) + market-stream server.
+    """The simulated exchange: market (synthetic or replayed), market-stream server, REST API.
 
     Args:
         clock: the current UTC time; stamps every event and drives the market's steps.
@@ -46,6 +52,13 @@ class SimExchange:
         tick_seconds: wall-clock seconds between market steps.
         mark_interval_seconds: wall-clock seconds between rounds of the ``@1s`` mark-price
             streams (Binance: 1; tests may shorten it). The 3 s streams get every third.
+        api_key: the API key the REST API accepts (``None``: a random-looking one from
+            ``rng``).
+        api_secret: its secret (``None``: likewise generated).
+        rest_port: the REST port; 0 picks a free one.
+        account: the simulated account's settings (``None``: 10,000 USDT, 20x, ...).
+        rest_faults: REST fault settings (``None``: none, switchable through
+            ``rest_faults``).
     """
 
     def __init__(
@@ -60,6 +73,11 @@ class SimExchange:
         port: int = 0,
         tick_seconds: float = 0.1,
         mark_interval_seconds: float = 1.0,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        rest_port: int = 0,
+        account: AccountConfig | None = None,
+        rest_faults: RestFaults | None = None,
     ) -> None:
         """Build the parts; nothing runs until ``start()``."""
         if not (tick_seconds > 0 and mark_interval_seconds > 0):
@@ -82,6 +100,49 @@ class SimExchange:
         self._replayed_prices: dict[str, float] = {}
         self._liquidations_sent: dict[str, int] = {}
         self._counts_lock = threading.Lock()
+        # Drawn after the market's and server's streams, so adding the REST half left the
+        # market path of a given seed unchanged.
+        self._rest = self._make_rest(
+            random.Random(rng.getrandbits(64)),  # noqa: S311
+            random.Random(rng.getrandbits(64)),  # noqa: S311
+            api_key=api_key,
+            api_secret=api_secret,
+            account=account,
+            faults=rest_faults,
+            host=host,
+            port=rest_port,
+        )
+
+    def _make_rest(
+        self,
+        token_rng: random.Random,
+        rest_rng: random.Random,
+        *,
+        api_key: str | None,
+        api_secret: str | None,
+        account: AccountConfig | None,
+        faults: RestFaults | None,
+        host: str,
+        port: int,
+    ) -> SimRestServer:
+        # Both tokens are drawn even when the caller gives them, so the streams after
+        # them do not depend on it.
+        key, secret = _token(token_rng), _token(token_rng)
+        credentials = Credentials(
+            api_key if api_key is not None else key,
+            api_secret if api_secret is not None else secret,
+        )
+        return SimRestServer(
+            market=self._market,
+            clock=self._clock,
+            rng=rest_rng,
+            credentials=credentials,
+            account=account,
+            faults=faults,
+            host=host,
+            port=port,
+            on_liquidation=self._own_liquidation,
+        )
 
     # -- parts ----------------------------------------------------------------------------
 
@@ -101,6 +162,26 @@ class SimExchange:
         return self._server.faults
 
     @property
+    def rest(self) -> SimRestServer:
+        """The REST API server (account, orders, ``signed_requests``, ``on_mark_prices``)."""
+        return self._rest
+
+    @property
+    def rest_faults(self) -> RestFaults:
+        """The live REST fault settings: change them at any time."""
+        return self._rest.faults
+
+    @property
+    def rest_url(self) -> str:
+        """``http://127.0.0.1:PORT``: the REST base a client points ccxt at."""
+        return self._rest.rest_url
+
+    @property
+    def credentials(self) -> Credentials:
+        """The API key and secret the REST API accepts."""
+        return self._rest.credentials
+
+    @property
     def replay(self) -> Replay | None:
         """The replay, in replay mode (``sent``, ``total``, ``wait()``)."""
         return self._replay
@@ -116,9 +197,13 @@ class SimExchange:
         return self._server.port
 
     def describe(self) -> dict[str, object]:
-        """What a client needs to connect, e.g. ``{"ws_url": ..., "mode": ...}``."""
+        """What a client needs to connect: ``rest_url``, ``ws_url``, ``api_key``,
+        ``api_secret``, the mode and the symbols."""
         return {
+            "rest_url": self.rest_url,
             "ws_url": self.ws_url,
+            "api_key": self.credentials.api_key,
+            "api_secret": self.credentials.api_secret,
             "mode": "synthetic" if self._replay is None else "replay",
             "symbols": list(self._market.symbols),
         }
@@ -131,8 +216,13 @@ class SimExchange:
     # -- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the server and the market loop (and the replay, if it autostarts)."""
-        self._server.start()
+        """Start both servers and the market loop (and the replay, if it autostarts)."""
+        self._rest.start()
+        try:
+            self._server.start()
+        except BaseException:
+            self._rest.stop()
+            raise
         self._server.run_background(self._drive())
         if self._replay_config is not None and self._replay_config.autostart:
             self.start_replay()
@@ -154,8 +244,11 @@ class SimExchange:
         return self._replay.wait(timeout)
 
     def stop(self) -> None:
-        """Stop the market loop and the server, closing every connection, within ~2 s."""
-        self._server.stop()
+        """Stop the market loop and both servers, closing every connection, within ~2 s."""
+        try:
+            self._server.stop()
+        finally:
+            self._rest.stop()
 
     def __enter__(self) -> Self:
         """Start the exchange for a ``with`` block."""
@@ -183,6 +276,7 @@ class SimExchange:
                 update = self._market.step(now)
                 for order in update.liquidations:
                     self._send_order(order, update.event_time_ms)
+            self._evaluate_account()
             if loop.time() >= next_mark:
                 marks = self._mark_prices(now)
                 self._server.publish_mark_prices(marks, 1)
@@ -209,6 +303,21 @@ class SimExchange:
             count = self._liquidations_sent.get(order.symbol, 0)
             self._liquidations_sent[order.symbol] = count + 1
 
+    def _evaluate_account(self) -> None:
+        # A failure in the REST half must not stop the market loop the streams depend on.
+        try:
+            self._rest.on_mark_prices()
+        except Exception:
+            logger.exception("simulated account evaluation failed")
+
+    def _own_liquidation(self, order: ForceOrder) -> None:
+        # Binance streams the account's own liquidations like anyone's. Synthetic mode
+        # routes them through the market's 1 s throttle; a replay has no throttle to join.
+        if self._replay is None:
+            self._market.inject(order)
+        else:
+            self._send_order(order, None)
+
     def _publish_replayed(self, order: ForceOrder) -> None:
         self._send_order(order, None)
         fill = order.average_price if order.average_price > 0 else order.price
@@ -216,3 +325,7 @@ class SimExchange:
             self._market.set_price(order.symbol, float(fill))
         else:
             self._replayed_prices[order.symbol] = float(fill)
+
+
+def _token(rng: random.Random) -> str:
+    return "".join(rng.choices(_TOKEN_ALPHABET, k=_TOKEN_LENGTH))
