@@ -1,0 +1,132 @@
+"""The typed answers of ``bot.exchange``: small frozen values, never raw ccxt dicts.
+
+Symbols are Binance ids (``BTCUSDT``); timestamps are aware UTC datetimes from the
+exchange; quantities are base-asset units, prices and money USDT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Literal
+
+from bot.domain import OrderSide, PositionSide
+from bot.errors import InvalidOrder
+
+Clock = Callable[[], datetime]
+"""Returns the current time as an aware UTC datetime."""
+
+StopKind = Literal["stop", "take_profit"]
+"""A protective trigger order: ``stop`` (STOP_MARKET) or ``take_profit`` (TAKE_PROFIT_MARKET)."""
+
+MarginMode = Literal["isolated", "cross"]
+"""Binance's margin types, as ccxt names them."""
+
+# Binance: client order ids are 1-36 characters of this set, unique among open orders.
+CLIENT_ORDER_ID = re.compile(r"^[.A-Z:/a-z0-9_-]{1,36}$")
+
+
+def check_client_order_id(client_order_id: str) -> str:
+    """Return ``client_order_id`` if Binance accepts it, else raise ``InvalidOrder``."""
+    if not isinstance(client_order_id, str) or not CLIENT_ORDER_ID.fullmatch(client_order_id):
+        raise InvalidOrder(
+            f"client order id {client_order_id!r} must match {CLIENT_ORDER_ID.pattern}"
+        )
+    return client_order_id
+
+
+class OrderStatus(StrEnum):
+    """An order's state in ccxt's words (Binance NEW/PARTIALLY_FILLED are both ``open``)."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+    CANCELED = "canceled"
+    EXPIRED = "expired"
+    REJECTED = "rejected"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class ServerTime:
+    """The exchange's clock next to ours at the moment its answer arrived."""
+
+    exchange_time: datetime
+    local_time: datetime
+
+    @property
+    def offset_seconds(self) -> float:
+        """Exchange minus local time, in seconds (positive: the exchange is ahead)."""
+        return (self.exchange_time - self.local_time).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """The futures wallet in one asset (USDT): ``total = free + used``."""
+
+    asset: str
+    total: float
+    free: float
+    used: float
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangePosition:
+    """An open position as the exchange reports it (one-way mode: one per symbol)."""
+
+    symbol: str
+    side: PositionSide
+    quantity: float
+    entry_price: float
+    mark_price: float | None
+    unrealized_pnl: float | None
+    liquidation_price: float | None
+    leverage: float | None
+    margin_mode: str | None
+    timestamp: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeOrder:
+    """An order as the exchange reports it.
+
+    ``trigger`` marks a conditional (algo) order, whose ``trigger_price`` is set and whose
+    ``quantity`` is ``None`` when it closes the whole position.
+    """
+
+    id: str
+    client_order_id: str | None
+    symbol: str
+    side: OrderSide
+    type: str
+    status: OrderStatus
+    quantity: float | None
+    filled: float
+    average_price: float | None
+    price: float | None
+    trigger_price: float | None
+    reduce_only: bool | None
+    trigger: bool
+    timestamp: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the order can still fill (or trigger)."""
+        return self.status is OrderStatus.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class CancelledOrder:
+    """The exchange's acknowledgement of a cancel.
+
+    ``order`` is the order's final state when the exchange sends it (regular orders);
+    Binance acknowledges a trigger (algo) order's cancel with its ids only.
+    """
+
+    symbol: str
+    client_order_id: str
+    order_id: str | None
+    trigger: bool
+    order: ExchangeOrder | None

@@ -1,0 +1,164 @@
+"""Parsing ccxt's unified structures (untyped dicts) into ``bot.exchange.models``.
+
+The ``Any`` of ccxt stops here: each function takes one ccxt answer and returns a typed,
+frozen value, or raises ``ExchangeError`` when a field it cannot do without is missing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.domain import MarkPrice, OrderSide, PositionSide, from_epoch_ms
+from bot.errors import ExchangeError
+from bot.exchange.models import (
+    Balance,
+    CancelledOrder,
+    ExchangeOrder,
+    ExchangePosition,
+    OrderStatus,
+)
+from bot.symbols import to_exchange_id
+
+_STATUSES = {status.value: status for status in OrderStatus}
+
+
+def number(value: Any) -> float | None:
+    """A finite float from ccxt's number or numeric string; ``None`` for anything else."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def timestamp(value: Any) -> datetime | None:
+    """An aware UTC datetime from epoch milliseconds, ``None`` when absent or absurd."""
+    ms = number(value)
+    if ms is None:
+        return None
+    try:
+        return from_epoch_ms(int(ms))
+    except ValueError:
+        return None
+
+
+def exchange_symbol(raw: Mapping[str, Any]) -> str:
+    """The Binance id of the structure's market: ``info.symbol``, else the unified symbol."""
+    info = raw.get("info")
+    if isinstance(info, Mapping) and isinstance(info.get("symbol"), str) and info["symbol"]:
+        return str(info["symbol"]).upper()
+    symbol = raw.get("symbol")
+    if isinstance(symbol, str) and symbol:
+        return to_exchange_id(symbol)
+    raise ExchangeError(f"exchange answer without a symbol: {_keys(raw)}")
+
+
+def mark_price(raw: Mapping[str, Any]) -> MarkPrice | None:
+    """A ``MarkPrice`` from one ccxt ticker of ``fetch_mark_prices`` (``None`` if unusable)."""
+    price = number(raw.get("markPrice"))
+    moment = timestamp(raw.get("timestamp"))
+    if price is None or price <= 0 or moment is None:
+        return None
+    return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment)
+
+
+def balance(raw: Mapping[str, Any], asset: str) -> Balance:
+    """The ``asset`` entry of a ccxt balance structure (zeros when the wallet lacks it)."""
+    entry = raw.get(asset)
+    if not isinstance(entry, Mapping):
+        return Balance(asset=asset, total=0.0, free=0.0, used=0.0)
+    total = number(entry.get("total")) or 0.0
+    free = number(entry.get("free")) or 0.0
+    used = number(entry.get("used"))
+    if used is None:
+        used = total - free
+    return Balance(asset=asset, total=total, free=free, used=used)
+
+
+def position(raw: Mapping[str, Any]) -> ExchangePosition | None:
+    """An ``ExchangePosition`` from a ccxt position, ``None`` when it holds nothing."""
+    quantity = abs(number(raw.get("contracts")) or 0.0)
+    side = raw.get("side")
+    if quantity == 0 or side not in ("long", "short"):
+        return None
+    entry = number(raw.get("entryPrice"))
+    if entry is None:
+        raise ExchangeError(f"position without an entry price: {_keys(raw)}")
+    margin_mode = raw.get("marginMode")
+    return ExchangePosition(
+        symbol=exchange_symbol(raw),
+        side=PositionSide(side),
+        quantity=quantity,
+        entry_price=entry,
+        mark_price=number(raw.get("markPrice")),
+        unrealized_pnl=number(raw.get("unrealizedPnl")),
+        liquidation_price=number(raw.get("liquidationPrice")),
+        leverage=number(raw.get("leverage")),
+        margin_mode=margin_mode if isinstance(margin_mode, str) else None,
+        timestamp=timestamp(raw.get("timestamp")),
+    )
+
+
+def order(raw: Mapping[str, Any], *, trigger: bool) -> ExchangeOrder:
+    """An ``ExchangeOrder`` from a ccxt order structure."""
+    side = raw.get("side")
+    order_id = raw.get("id")
+    if side not in ("buy", "sell") or order_id is None:
+        raise ExchangeError(f"order answer without side or id: {_keys(raw)}")
+    client_id = raw.get("clientOrderId")
+    status = raw.get("status")
+    return ExchangeOrder(
+        id=str(order_id),
+        client_order_id=str(client_id) if client_id is not None else None,
+        symbol=exchange_symbol(raw),
+        side=OrderSide(side),
+        type=_order_type(raw),
+        status=_STATUSES.get(status, OrderStatus.UNKNOWN) if isinstance(status, str)
+        else OrderStatus.UNKNOWN,
+        quantity=number(raw.get("amount")) or None,
+        filled=number(raw.get("filled")) or 0.0,
+        average_price=number(raw.get("average")) or None,
+        price=number(raw.get("price")) or None,
+        trigger_price=number(raw.get("triggerPrice")),
+        reduce_only=raw.get("reduceOnly") if isinstance(raw.get("reduceOnly"), bool) else None,
+        trigger=trigger,
+        timestamp=timestamp(raw.get("timestamp")),
+    )
+
+
+def cancelled(
+    raw: Mapping[str, Any], *, symbol: str, client_order_id: str, trigger: bool
+) -> CancelledOrder:
+    """A ``CancelledOrder`` from ccxt's ``cancel_order`` answer (full or ids only)."""
+    full = raw.get("side") in ("buy", "sell") and raw.get("id") is not None
+    order_id = raw.get("id")
+    return CancelledOrder(
+        symbol=symbol,
+        client_order_id=client_order_id,
+        order_id=str(order_id) if order_id is not None else None,
+        trigger=trigger,
+        order=order(raw, trigger=trigger) if full else None,
+    )
+
+
+def _order_type(raw: Mapping[str, Any]) -> str:
+    # ccxt folds STOP_MARKET and TAKE_PROFIT_MARKET into "market"; Binance's own type
+    # (``orderType`` on algo orders, ``type`` on regular ones) keeps the distinction.
+    info = raw.get("info")
+    if isinstance(info, Mapping):
+        for key in ("orderType", "type"):
+            value = info.get(key)
+            if isinstance(value, str) and value:
+                return value.lower()
+    value = raw.get("type")
+    return value.lower() if isinstance(value, str) else "unknown"
+
+
+def _keys(raw: Mapping[str, Any]) -> list[str]:
+    # Only the keys: an answer may carry account data that does not belong in a message.
+    return sorted(str(k) for k in raw)
