@@ -9,8 +9,10 @@ then stops entries, closes positions if configured, snapshots equity and returns
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,12 +89,24 @@ class BotRunner:
         """Ask ``run`` to return (safe from signal handlers and other threads)."""
         self._stop_requested.set()
 
-    def run(self, duration: float = 0.0, handle_signals: bool = True) -> None:
-        """Start, block until a stop is requested (or ``duration`` s pass), then stop cleanly."""
+    def run(self, duration: float = 0.0, handle_signals: bool = True,
+            on_tick: Callable[[], None] | None = None, tick_seconds: float = 1.0) -> None:
+        """Start, block until a stop is requested (or ``duration`` s pass), then stop cleanly.
+
+        ``on_tick`` (a status display) is called every ``tick_seconds`` while running.
+        """
         previous = self._install_signal_handlers() if handle_signals else {}
         try:
             self.start()
-            self._stop_requested.wait(duration if duration > 0 else None)
+            deadline = time.monotonic() + duration if duration > 0 else math.inf
+            while not self._stop_requested.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                if self._stop_requested.wait(min(tick_seconds, remaining)):
+                    break
+                if on_tick is not None:
+                    on_tick()
         finally:
             self.stop()
             for sig, handler in previous.items():

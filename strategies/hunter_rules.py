@@ -44,6 +44,9 @@ class HunterParams:
         take_profit_pct: Take profit at most this many percent in favour of the entry.
         target_buffer_pct: Take profit no later than this many percent before the cluster.
         exit_near_cluster_pct: Close once the price is within this many percent of the cluster.
+        min_reward_pct: No entry whose take profit lies less than this many percent from the
+            entry (not a seed rule: a target inside the round-trip fees and slippage is a
+            sure loss even when it is hit).
     """
 
     min_strength: float = 0.6
@@ -55,8 +58,10 @@ class HunterParams:
     take_profit_pct: float = 5.0
     target_buffer_pct: float = 0.5
     exit_near_cluster_pct: float = 0.5
+    min_reward_pct: float = 0.3
 
     def __post_init__(self) -> None:
+        _check_range("min_reward_pct", self.min_reward_pct, low=0.0)
         _check_range("min_strength", self.min_strength, low=0.0, high=1.0)
         _check_range("max_distance_pct", self.max_distance_pct, low=0.0, strict_low=True)
         _check_range("optimal_distance_pct", self.optimal_distance_pct, low=0.0, strict_low=True)
@@ -259,11 +264,13 @@ def entry_exits_at_once(
     That is the case when the cluster is already within ``exit_near_cluster_pct`` of the price
     (the reached-cluster exit fires at once), or when the take profit does not lie strictly in
     the position's favour (the cluster is closer than ``target_buffer_pct`` and the level
-    "before the cluster" is at or behind the entry).
+    "before the cluster" is at or behind the entry), or when the take profit is nearer than
+    ``min_reward_pct``.
     """
     if target.distance_pct <= params.exit_near_cluster_pct + _PCT_TOLERANCE:
         return True
-    return target.direction * (levels.take_profit_price - entry_price) <= 0
+    reward_pct = target.direction * (levels.take_profit_price / entry_price - 1.0) * 100.0
+    return reward_pct <= 0 or reward_pct < params.min_reward_pct - _PCT_TOLERANCE
 
 
 def exit_reason(

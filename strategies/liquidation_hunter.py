@@ -89,6 +89,7 @@ class LiquidationHunter(Strategy):
         take_profit_pct: float = 5.0,
         target_buffer_pct: float = 0.5,
         exit_near_cluster_pct: float = 0.5,
+        min_reward_pct: float = 0.3,
         heatmap_factory: HeatmapFactory | None = None,
     ) -> None:
         """Create a hunter with no data source yet.
@@ -103,6 +104,7 @@ class LiquidationHunter(Strategy):
             take_profit_pct: Farthest take profit from the entry, in percent.
             target_buffer_pct: Take profit at least this many percent before the cluster.
             exit_near_cluster_pct: Exit once the price is this close to the cluster, percent.
+            min_reward_pct: No entry with a take profit nearer than this, percent.
             heatmap_factory: Builds the heatmap for ``set_data_source("live_binance")``;
                 ``None`` uses ``bot.heatmap.LiveLiquidationHeatmap``.
 
@@ -119,6 +121,7 @@ class LiquidationHunter(Strategy):
             take_profit_pct=take_profit_pct,
             target_buffer_pct=target_buffer_pct,
             exit_near_cluster_pct=exit_near_cluster_pct,
+            min_reward_pct=min_reward_pct,
         )
         self._heatmap_factory = heatmap_factory
         self._source: ClusterSource | None = None

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 
@@ -116,6 +117,26 @@ class PaperExecution:
     def mode(self) -> ExecutionMode:
         """Always ``"paper"``."""
         return "paper"
+
+    def restore(self, balance: float, positions: Sequence[Position], leverage: float) -> None:
+        """Resume a paper account from the journal after a restart (before any order).
+
+        Args:
+            balance: the wallet balance the journal implies (start + realised − open fees).
+            positions: the positions the journal still holds open.
+            leverage: the leverage their margin is reckoned at.
+        """
+        with self._lock:
+            if self._holdings or self._history:
+                raise InvalidOrder("restore is only possible on a fresh paper account")
+            self._balance = balance
+            for position in positions:
+                symbol = to_exchange_id(position.symbol)
+                margin = position.notional / max(leverage, 1.0)
+                self._holdings[symbol] = _Holding(position, margin)
+                self._open_ids[position.client_order_id] = symbol
+        logger.info("paper account restored: balance %.2f, %d open position(s)",
+                    balance, len(positions))
 
     # -- orders ---------------------------------------------------------------------------
 
@@ -358,9 +379,11 @@ class PaperExecution:
         return position, margin
 
     def _unrealised(self) -> float:
+        # A restored position has no mark until the first price tick: count it flat till then.
         return sum(
             holding.position.unrealised_pnl(self._marks[key][0])
             for key, holding in self._holdings.items()
+            if key in self._marks
         )
 
     def _free_balance(self) -> float:

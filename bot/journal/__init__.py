@@ -37,7 +37,7 @@ from bot.journal.records import (
     SignalRecord,
     TradeRecord,
 )
-from bot.journal.repository import Clock, JournalRepository, system_clock
+from bot.journal.repository import Clock, JournalRepository, open_journal, system_clock
 from bot.journal.summary import JournalSummary, SymbolSummary, summarize
 
 __all__ = [
@@ -67,6 +67,7 @@ __all__ = [
     "downgrade_to",
     "head_revision",
     "make_session_factory",
+    "open_journal",
     "summarize",
     "system_clock",
     "upgrade_to_head",

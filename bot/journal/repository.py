@@ -13,7 +13,7 @@ from bot.journal.orders import OrderStore
 from bot.journal.store import Clock, system_clock
 from bot.journal.trades import TradeStore
 
-__all__ = ["Clock", "JournalRepository", "system_clock"]
+__all__ = ["Clock", "JournalRepository", "open_journal", "system_clock"]
 
 
 class JournalRepository(OrderStore, TradeStore, EventStore):
@@ -28,3 +28,16 @@ class JournalRepository(OrderStore, TradeStore, EventStore):
         >>> engine = create_engine_for("sqlite:///journal.db")  # doctest: +SKIP
         >>> journal = JournalRepository(make_session_factory(engine))  # doctest: +SKIP
     """
+
+
+def open_journal(url: str, clock: Clock = system_clock) -> JournalRepository:
+    """Upgrade the database at ``url`` to the newest schema, then open a repository on it.
+
+    What the bot does at every start (and ``bot journal`` before reading), so nobody ever
+    works against an old schema.
+    """
+    from bot.journal.db import create_engine_for, make_session_factory
+    from bot.journal.migrate import upgrade_to_head
+
+    upgrade_to_head(url)
+    return JournalRepository(make_session_factory(create_engine_for(url)), clock)

@@ -145,6 +145,7 @@ class StrategySettings(_Section):
     take_profit_pct: float = Field(default=5.0, gt=0)
     target_buffer_pct: float = Field(default=0.5, ge=0, lt=100)
     exit_near_cluster_pct: float = Field(default=0.5, ge=0)
+    min_reward_pct: float = Field(default=0.3, ge=0)
     min_signal_strength: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")

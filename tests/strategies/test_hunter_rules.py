@@ -270,7 +270,10 @@ def test_exit_levels(
         (100.5, "short", True),  # exactly 0.5 %
         (99.5, "long", True),
         (100.5001, "short", True),  # take profit 0.5 % before it lies behind the entry
-        (100.51, "short", False),
+        (100.51, "short", True),  # take profit 0.007 % away: inside min_reward_pct (0.3 %)
+        (100.81, "short", False),  # take profit 100.806: 0.306 % away
+        (99.19, "long", False),
+        (99.3, "long", True),
     ],
 )
 def test_entry_exits_at_once(level: float, side: LiquidationSide, expected: bool) -> None:
@@ -279,6 +282,14 @@ def test_entry_exits_at_once(level: float, side: LiquidationSide, expected: bool
     levels = exit_levels(target.side, 100.0, level, DEFAULTS)
 
     assert entry_exits_at_once(target, levels, 100.0, DEFAULTS) is expected
+
+
+def test_min_reward_zero_allows_any_take_profit_beyond_the_entry() -> None:
+    params = HunterParams(min_reward_pct=0.0)
+    target = select_target([cluster(100.51, "short", 0.9)], 100.0, params)
+    assert target is not None
+    levels = exit_levels(target.side, 100.0, 100.51, params)
+    assert entry_exits_at_once(target, levels, 100.0, params) is False
 
 
 LONG = OpenPosition(

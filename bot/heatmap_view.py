@@ -1,0 +1,70 @@
+"""A terminal picture of one symbol's liquidation clusters (used by ``bot heatmap``).
+
+Price levels as horizontal bars whose length is the cluster's strength: levels where longs
+were liquidated in red, where shorts were liquidated in green, and the mark price marked where
+it falls among the levels. Pure rendering: data in, renderable out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.table import Table
+from rich.text import Text
+
+from bot.domain import LiquidationCluster
+from bot.heatmap import HeatmapHealth
+
+BAR_WIDTH = 40
+LONG_STYLE = "bold red"     # longs liquidated there: price falling into it
+SHORT_STYLE = "bold green"  # shorts liquidated there: price rising into it
+
+
+def render_heatmap(
+    symbol: str,
+    clusters: Sequence[LiquidationCluster],
+    price: float | None,
+    health: HeatmapHealth,
+) -> Table:
+    """Clusters sorted by price, highest first, with a marker row at the mark price."""
+    title = f"{symbol}  mark {price:,.6g}" if price is not None else f"{symbol}  (no price yet)"
+    state = "connected" if health.connected else "DISCONNECTED"
+    table = Table(title=title, caption=(
+        f"{state} · {health.messages} frames · {health.liquidations} liquidations · "
+        f"{health.parse_errors} malformed · {health.reconnects} reconnects"
+    ), show_edge=False, pad_edge=False)
+    table.add_column("price level", justify="right")
+    table.add_column("strength", justify="left", min_width=BAR_WIDTH + 6)
+    table.add_column("side")
+    table.add_column("n", justify="right")
+    table.add_column("notional", justify="right")
+    table.add_column("dist", justify="right")
+    marked = price is None
+    for cluster in sorted(clusters, key=lambda c: c.price_level, reverse=True):
+        if not marked and price is not None and cluster.price_level < price:
+            table.add_row(*_price_marker(price))
+            marked = True
+        table.add_row(*_cluster_row(cluster))
+    if not marked and price is not None:
+        table.add_row(*_price_marker(price))
+    if not clusters:
+        table.add_row("", Text("no clusters yet", style="dim"), "", "", "", "")
+    return table
+
+
+def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
+    style = LONG_STYLE if cluster.side == "long" else SHORT_STYLE
+    filled = round(cluster.strength * BAR_WIDTH)
+    bar = Text("█" * filled, style=style)
+    bar.append(f" {cluster.strength:.2f}")
+    distance = cluster.distance_from_price
+    return (
+        f"{cluster.price_level:,.6g}", bar, Text(cluster.side, style=style),
+        str(cluster.liquidation_count), f"{cluster.total_notional:,.0f}",
+        "" if distance is None else f"{distance:+.2f} %",
+    )
+
+
+def _price_marker(price: float) -> tuple[str | Text, ...]:
+    return (Text(f"{price:,.6g}", style="bold yellow"),
+            Text("◀── mark price " + "─" * (BAR_WIDTH - 15), style="yellow"), "", "", "", "")

@@ -1,0 +1,30 @@
+"""``bot heatmap SYMBOL --sim``: the live cluster view, through Typer's runner and a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from tests.cli.helpers import bot_command
+
+
+def test_heatmap_view_through_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["heatmap", "BTC/USDT:USDT", "--sim", "--duration", "3"])
+    assert result.exit_code == 0, result.output
+    assert "BTCUSDT" in result.stdout
+    assert "mark" in result.stdout
+
+
+def test_heatmap_view_as_subprocess(tmp_path: Path) -> None:
+    result = subprocess.run([*bot_command(), "heatmap", "ETHUSDT", "--sim", "--duration", "3"],
+                            cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "ETHUSDT" in result.stdout
+    assert "connected" in result.stdout

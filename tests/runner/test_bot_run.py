@@ -1,0 +1,97 @@
+"""``bot run --paper --sim`` end to end: a real subprocess (and Typer's runner) against the
+in-process simulator, a real SQLite journal, real ccxt."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.journal import open_journal
+from tests.cli.helpers import bot_command
+
+FAST = Path(__file__).with_name("fast_sim.yaml")
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "BOT_JOURNAL__URL": f"sqlite:///{tmp_path / 'journal.db'}"}
+
+
+def _assert_consistent(db: Path) -> None:
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        # Every filled entry order belongs to a trade; every trade has its entry order.
+        orphans = conn.execute(
+            "SELECT COUNT(*) FROM orders WHERE purpose = 'entry' AND status = 'filled' "
+            "AND trade_id IS NULL").fetchone()
+        assert orphans == (0,)
+        missing = conn.execute(
+            "SELECT COUNT(*) FROM trades t WHERE NOT EXISTS (SELECT 1 FROM orders o "
+            "WHERE o.client_order_id = t.client_order_id)").fetchone()
+        assert missing == (0,)
+
+
+@pytest.mark.slow
+def test_paper_sim_run_as_a_subprocess_trades_and_journals(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*bot_command(), "run", "--paper", "--sim", "--duration", "30", "--config", str(FAST)],
+        env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    journal = open_journal(_env(tmp_path)["BOT_JOURNAL__URL"])
+    assert journal.list_signals()
+    assert any(t.status == "closed" for t in journal.list_trades())
+    assert len(journal.list_equity_snapshots()) >= 2
+    assert "Traceback" not in result.stderr
+    _assert_consistent(tmp_path / "journal.db")
+
+
+@pytest.mark.slow
+def test_sigterm_mid_run_exits_cleanly_with_a_consistent_journal(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [*bot_command(), "run", "--paper", "--sim", "--config", str(FAST)],
+        env=_env(tmp_path), cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(12)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr[-2000:]
+    assert "runner stopped" in stderr
+    _assert_consistent(tmp_path / "journal.db")
+    journal = open_journal(_env(tmp_path)["BOT_JOURNAL__URL"])
+    assert journal.list_equity_snapshots()
+
+
+def test_run_through_typer_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_JOURNAL__URL", f"sqlite:///{tmp_path / 'journal.db'}")
+    result = CliRunner().invoke(app, ["run", "--paper", "--sim", "--duration", "4",
+                                      "--config", str(FAST), "--symbols", "BTCUSDT,ETHUSDT"])
+    assert result.exit_code == 0, result.output
+    journal = open_journal(f"sqlite:///{tmp_path / 'journal.db'}")
+    assert journal.list_equity_snapshots()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "--paper", "--live"], "choose one of --paper and --live"),
+        (["run", "--live", "--sim", "--duration", "1"], "BOT_EXCHANGE__API_KEY"),
+    ],
+)
+def test_run_refusals_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    env = {k: v for k, v in _env(tmp_path).items() if not k.startswith("BOT_EXCHANGE__API")}
+    result = subprocess.run([*bot_command(), *args], env=env, cwd=tmp_path, capture_output=True,
+                            text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
