@@ -24,7 +24,7 @@ from bot.journal import (
     TradeStatus,
     open_journal,
 )
-from bot.risk import CallableRiskStateStore, RiskEngine, RiskLimits
+from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
 from bot.runner import BotRunner, JobIntervals
 from bot.settings import Settings, validate_for_live
 from bot.sim import MarketConfig, SimExchange
@@ -108,7 +108,7 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
 def build_risk(settings: Settings, journal: JournalRepository, clock: Clock) -> RiskEngine:
     """The risk engine; its durable state lives in the journal's ``bot_state`` table."""
     limits = RiskLimits(**settings.risk.model_dump())
-    store = CallableRiskStateStore(journal.get_state, journal.set_state)
+    store = CachedRiskStateStore(CallableRiskStateStore(journal.get_state, journal.set_state))
     return RiskEngine(limits, store, clock)
 
 

@@ -21,6 +21,7 @@ from bot.risk.engine import Clock, RiskEngine
 from bot.risk.limits import InvalidRiskLimit, RiskLimits
 from bot.risk.sizing import check_stop, size_entry
 from bot.risk.state import (
+    CachedRiskStateStore,
     CallableRiskStateStore,
     DayStart,
     InMemoryRiskStateStore,
@@ -30,6 +31,7 @@ from bot.risk.state import (
 )
 
 __all__ = [
+    "CachedRiskStateStore",
     "CallableRiskStateStore",
     "Clock",
     "DayStart",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -81,6 +82,39 @@ class CallableRiskStateStore:
     def set(self, key: str, value: str) -> None:
         """Store ``value`` under ``key``."""
         self._setter(key, value)
+
+
+class CachedRiskStateStore:
+    """A write-through cache over another store, re-read at most every ``max_age`` seconds.
+
+    The risk engine reads its durable state on every check; against the journal that is a
+    database round trip per key per check (half of a 50-symbol signal loop, measured). Writes
+    go straight through; reads are served from memory until the cache is ``max_age`` old, so
+    a kill switch set by another process still takes effect within ``max_age`` seconds.
+    """
+
+    def __init__(self, inner: RiskStateStore, max_age: float = 1.0,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
+        """Wrap ``inner``; ``monotonic`` gives seconds (real time, even in a backtest)."""
+        self._inner = inner
+        self._max_age = max_age
+        self._monotonic = monotonic
+        self._values: dict[str, tuple[str | None, float]] = {}
+
+    def get(self, key: str) -> str | None:
+        """The value under ``key``, from memory while fresh, else from the inner store."""
+        now = self._monotonic()
+        cached = self._values.get(key)
+        if cached is not None and now - cached[1] < self._max_age:
+            return cached[0]
+        value = self._inner.get(key)
+        self._values[key] = (value, now)
+        return value
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` under ``key`` in the inner store, then remember it."""
+        self._inner.set(key, value)
+        self._values[key] = (value, self._monotonic())
 
 
 @dataclass(frozen=True, slots=True)

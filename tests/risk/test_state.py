@@ -161,3 +161,18 @@ def test_daily_loss_lock_survives_a_restart_over_the_real_journal(journal_url: s
         assert repo.get_state("risk.daily_loss_lock") == "2025-01-02"
         assert decision.reason == "daily_loss_lock"
         assert not after.kill_switch.on
+
+
+def test_cached_store_writes_through_and_rereads_after_max_age() -> None:
+    from bot.risk import CachedRiskStateStore, InMemoryRiskStateStore
+
+    inner = InMemoryRiskStateStore()
+    now = [0.0]
+    cached = CachedRiskStateStore(inner, max_age=1.0, monotonic=lambda: now[0])
+    cached.set("k", "a")
+    assert inner.get("k") == "a"
+    inner.set("k", "b")  # another process changes it
+    assert cached.get("k") == "a"  # still fresh in memory
+    now[0] = 1.0
+    assert cached.get("k") == "b"  # re-read once max_age has passed
+    assert cached.get("missing") is None
