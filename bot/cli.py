@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.exceptions import TyperException
 
 from bot.cli_journal import config_app, db_app, journal_app
 from bot.errors import BotError
@@ -142,12 +143,28 @@ def heatmap(
 
 
 def main() -> None:
-    """Console entry point: run the app, turning expected errors into one-line messages."""
+    """Console entry point: run the app, turning expected errors into one-line messages.
+
+    Usage mistakes exit 2 with ``error: ...`` on one line (not click's boxed panel), as do
+    configuration errors; Ctrl-C during start-up exits 130; bugs still show a traceback.
+    """
     try:
-        app()
+        result = app(standalone_mode=False)
+    except TyperException as exc:  # click's usage errors, as Typer vendors them
+        ctx = getattr(exc, "ctx", None)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            typer.echo(ctx.get_help())
+        else:
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"error: {exc.format_message()}{hint}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(130)
     except BotError as exc:
         typer.echo(f"error: {exc}", err=True)
         sys.exit(2)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 if __name__ == "__main__":

@@ -62,3 +62,13 @@ def test_sim_rejects_a_bad_port_in_one_line() -> None:
     assert result.exit_code == 2
     assert "--port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_usage_errors_are_one_line_with_exit_2_from_the_console_script() -> None:
+    for args in (["run", "--bogus"], ["journal", "--format", "xml"], ["nosuch"]):
+        result = subprocess.run([*bot_command(), *args], capture_output=True, text=True,
+                                timeout=60, check=False)
+        assert result.returncode == 2, args
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        assert lines[0].startswith("error: ")
