@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from bot.domain import Position
-from bot.errors import ConfigError
-from bot.execution import PaperConfig, PaperExecution
+from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
     JournalRepository,
@@ -63,11 +62,20 @@ class Resources:
 
 
 def start_simulator(settings: Settings, clock: Clock) -> SimExchange:
-    """Start the built-in simulated exchange (both halves) on 127.0.0.1."""
+    """Start the built-in simulated exchange (both halves) on 127.0.0.1.
+
+    It accepts the configured API keys when there are any, so ``--live --sim`` rehearses
+    the live path with the same credentials; otherwise it draws its own.
+    """
+    key, secret = settings.exchange.api_key, settings.exchange.api_secret
     market = MarketConfig(time_acceleration=settings.sim.time_acceleration,
                           volatility_scale=settings.sim.volatility)
-    sim = SimExchange(clock=clock, rng=random.Random(settings.sim.seed),  # noqa: S311
-                      market=market)
+    sim = SimExchange(
+        clock=clock, rng=random.Random(settings.sim.seed),  # noqa: S311 - a seeded market
+        market=market,
+        api_key=None if key is None else key.get_secret_value(),
+        api_secret=None if secret is None else secret.get_secret_value(),
+    )
     sim.start()
     return sim
 
@@ -167,13 +175,17 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
         mode = TradeMode(settings.run.mode)
+        venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             validate_for_live(settings)
-            raise ConfigError(
-                "live trading is not available in this version: use --paper "
-                "(live execution with reconciliation is being built)"
-            )
-        journal = open_journal(settings.journal.url, clock)
+            # Imported here: paper mode must never load ccxt's order path.
+            from bot.live_bootstrap import build_live_venue, open_live_journal
+
+            journal: JournalRepository = open_live_journal(settings.journal.url, clock)
+            venue = build_live_venue(settings, journal, clock, resources.add)
+        else:
+            journal = open_journal(settings.journal.url, clock)
+            venue = build_paper_venue(settings, journal, clock)
         heatmap = build_heatmap(settings, clock)
         prices = build_mark_prices(settings, clock, resources)
         heatmap.start_stream(settings.run.symbols)
@@ -181,7 +193,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock),
-            venue=build_paper_venue(settings, journal, clock),
+            venue=venue,
             trade_log=TradeLog(journal, mode, clock), clock=clock,
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,

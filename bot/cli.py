@@ -16,6 +16,7 @@ from rich.console import Console
 from typer.exceptions import TyperException
 
 from bot.cli_journal import config_app, db_app, journal_app
+from bot.cli_live import reconcile
 from bot.errors import BotError
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app = typer.Typer(
 app.add_typer(journal_app, name="journal")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
+app.command("reconcile")(reconcile)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (default: config/default.yaml).")

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.domain import PositionSide
-from bot.journal import NewTrade, TradeMode, open_journal
+from bot.journal import NewTrade, TradeMode, head_revision, open_journal
 from tests.cli.helpers import bot_command
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -100,7 +100,7 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path) -> None:
     env = {**os.environ, "BOT_JOURNAL__URL": url}
     result = subprocess.run([*bot_command(), "db", "upgrade"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60, check=True)
-    assert "revision 0001" in result.stdout
+    assert f"revision {head_revision()}" in result.stdout
     assert (tmp_path / "fresh.db").exists()
 
 

@@ -1,0 +1,163 @@
+"""Assembling live trading: journal, gateway, reconciliation, venue, the summary screen.
+
+Called by the composition root (``bot.bootstrap.build_bot``) for ``bot run --live`` and by
+``bot reconcile``. Importing it loads ccxt (through ``bot.exchange``); paper mode never does.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.errors import BotError
+from bot.exchange import BinanceGateway, build_gateway, config_from_settings
+from bot.execution.live import CrashPoint, LiveConfig, LiveExecution, no_crash
+from bot.journal import (
+    DuplicateClientOrderId,
+    JournalRepository,
+    NewOrder,
+    NewTrade,
+    TradeMode,
+    create_engine_for,
+    make_session_factory,
+    upgrade_to_head,
+)
+from bot.live_reconcile import ReconcilePolicy, Reconciler, ReconcileReport
+from bot.settings import Settings
+from bot.symbols import to_exchange_id
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Writer = Callable[[str], None]
+
+
+class LiveJournal(JournalRepository):
+    """The journal as live trading uses it: journaling the same order twice is one row.
+
+    The venue journals every order before it is sent; the trading loop journals exits
+    (and their fills) after the venue reports them. A repeat of a client order id for the
+    same symbol returns the existing row (linking its trade when the repeat names one), so
+    both may write without coordinating; a repeat for another symbol is still refused.
+    """
+
+    def record_order(self, order: NewOrder) -> int:
+        """Journal an order, or return the id of the row already holding its client id."""
+        try:
+            return super().record_order(order)
+        except DuplicateClientOrderId:
+            existing = self.find_order(order.client_order_id)
+            if existing is None or existing.symbol != to_exchange_id(order.symbol):
+                raise
+            if order.trade_id is not None and existing.trade_id is None:
+                self.update_order(order.client_order_id, status=existing.status,
+                                  trade_id=order.trade_id)
+            return existing.id
+
+    def open_trade(self, trade: NewTrade) -> int:
+        """Open a trade, or return the open one its entry client id already opened."""
+        try:
+            return super().open_trade(trade)
+        except DuplicateClientOrderId:
+            for existing in self.open_trades(mode=TradeMode.LIVE, symbol=trade.symbol):
+                if existing.client_order_id == trade.client_order_id:
+                    return existing.id
+            raise
+
+
+def open_live_journal(url: str, clock: Clock) -> LiveJournal:
+    """Upgrade the database at ``url`` to the newest schema and open a ``LiveJournal``."""
+    upgrade_to_head(url)
+    return LiveJournal(make_session_factory(create_engine_for(url)), clock)
+
+
+def live_config_from(settings: Settings) -> LiveConfig:
+    """The venue's settings: leverage = ``risk.max_leverage`` rounded up (orders are sized
+    at most at that leverage), isolated margin, Binance's default taker fee."""
+    return LiveConfig(symbols=tuple(settings.run.symbols),
+                      leverage=min(125, math.ceil(settings.risk.max_leverage)))
+
+
+def reconcile_policy_from(settings: Settings) -> ReconcilePolicy:
+    """Reconciliation's settings: unknown positions refused; adopted ones would get the
+    strategy's stop and target distances."""
+    return ReconcilePolicy(symbols=tuple(settings.run.symbols), adopt_unknown=False,
+                           stop_loss_pct=settings.strategy.stop_loss_pct,
+                           take_profit_pct=settings.strategy.take_profit_pct)
+
+
+def build_live_gateway(settings: Settings, clock: Clock,
+                       register_closer: Callable[[Callable[[], None]], None]) -> BinanceGateway:
+    """A gateway holding the API keys; its session is closed with the bot."""
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=True), clock)
+    register_closer(gateway.close)
+    return gateway
+
+
+def reconcile(gateway: BinanceGateway, journal: JournalRepository, clock: Clock,
+              settings: Settings) -> ReconcileReport:
+    """Run reconciliation once (raises ``ReconcileConflict`` when it cannot agree)."""
+    return Reconciler(gateway, journal, clock, reconcile_policy_from(settings)).run()
+
+
+def build_live_venue(settings: Settings, journal: JournalRepository, clock: Clock,
+                     register_closer: Callable[[Callable[[], None]], None], *,
+                     crash_point: CrashPoint = no_crash,
+                     write: Writer | None = None) -> LiveExecution:
+    """Reconcile, start and return the live venue; print the summary before any order.
+
+    Args:
+        settings: validated for live (keys present).
+        journal: a ``LiveJournal`` (see its docstring).
+        clock: aware UTC time.
+        register_closer: receives the gateway's ``close``.
+        crash_point: the venue's crash-point hook (tests); a no-op by default.
+        write: where the summary goes (standard output by default).
+
+    Raises:
+        ReconcileConflict: the journal and the exchange disagree; the bot must not start.
+    """
+    out = write if write is not None else _stdout
+    gateway = build_live_gateway(settings, clock, register_closer)
+    report = reconcile(gateway, journal, clock, settings)
+    venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point)
+    venue.start()
+    out(report.render())
+    out(live_summary(settings, venue))
+    return venue
+
+
+def live_summary(settings: Settings, venue: LiveExecution) -> str:
+    """The one-screen summary shown before the first live order."""
+    r = settings.risk
+    try:
+        balance = f"{venue.balance():,.2f} USDT (free {venue.free_balance():,.2f})"
+    except BotError as exc:
+        balance = f"unavailable ({exc})"
+    positions = ", ".join(f"{p.symbol} {p.side} {p.quantity:g}" for p in venue.positions())
+    lines = [
+        "=" * 64,
+        "LIVE TRADING: real orders will be sent",
+        f"  exchange     {settings.exchange.rest_url or 'Binance USDⓈ-M (fapi.binance.com)'}",
+        f"  symbols      {', '.join(settings.run.symbols)}",
+        f"  leverage     {live_config_from(settings).leverage}x, isolated margin",
+        f"  per trade    risk {r.risk_per_trade_pct:g} % of equity, notional ≤ "
+        f"{r.max_position_notional:g} USDT",
+        f"  limits       exposure ≤ {r.max_total_exposure:g} USDT, ≤ {r.max_open_positions} "
+        f"positions, daily loss ≤ {r.daily_loss_limit_pct:g} %",
+        f"  exits        stop {settings.strategy.stop_loss_pct:g} %, take profit "
+        f"{settings.strategy.take_profit_pct:g} % (on the exchange, mark price)",
+        f"  balance      {balance}",
+        f"  open         {positions or 'no positions'}",
+        f"  kill switch  {'ON: no entries' if r.kill_switch else 'off'}",
+        "=" * 64,
+    ]
+    return "\n".join(lines)
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

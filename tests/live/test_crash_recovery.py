@@ -1,0 +1,116 @@
+"""Crash anywhere on the order path, restart, reconcile: never a doubled or naked position.
+
+Each round forks a child that restarts the live side (reconciliation first) against one
+shared simulator and journal file, takes one step (entry or exit) and SIGKILLs itself at a
+random point of the path. Now and then the price runs through the stop between rounds, so
+restarts also find positions closed while the bot was down.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from bot.exchange import OrderStatus
+from bot.execution.protection import derived_id
+from bot.journal import TradeMode, upgrade_to_head
+from bot.live_bootstrap import LiveJournal, open_live_journal
+from bot.live_reconcile import ReconcilePolicy, Reconciler
+from bot.sim import SimExchange
+from tests.live import crash_driver
+from tests.live.helpers import PRICE, SYMBOL, make_gateway, move_price, utc_now
+
+ROUNDS = 140
+ORDER_ENDPOINT = "POST /fapi/v1/order"
+
+
+def _run_child(sim: SimExchange, db: Path, crash_at: str | None, round_no: int) -> bool:
+    """Fork one step; True when the child was killed."""
+    at = utc_now() + timedelta(seconds=round_no)
+    pid = os.fork()
+    if pid == 0:  # the child: never return into pytest
+        code = 0
+        try:
+            crash_driver.step(sim, db, crash_at, at)
+        except BaseException:
+            code = 1
+        os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    if os.WIFSIGNALED(status):
+        assert os.WTERMSIG(status) == signal.SIGKILL
+        return True
+    assert os.WEXITSTATUS(status) == 0, f"round {round_no} ({crash_at}) failed"
+    return False
+
+
+def _position_size(sim: SimExchange) -> Decimal:
+    view = sim.rest.engine.account()
+    return sum((abs(p.amount) for p in view.positions if p.symbol == SYMBOL), Decimal(0))
+
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_doubles_or_strips_a_position(
+    sim: SimExchange, tmp_path: Path
+) -> None:
+    # Arrange
+    db = tmp_path / "journal.db"
+    upgrade_to_head(f"sqlite:///{db}")
+    rng = random.Random(11)
+    kills, largest = 0, Decimal(0)
+
+    # Act
+    for n in range(ROUNDS):
+        points = crash_driver.EXIT_POINTS if _position_size(sim) else crash_driver.ENTRY_POINTS
+        crash_at = rng.choice([*points, None])
+        kills += _run_child(sim, db, crash_at, n)
+        largest = max(largest, _position_size(sim))
+        if n % 15 == 7:  # the stop fires while the bot is down
+            move_price(sim, PRICE * 0.95)
+            move_price(sim, PRICE)
+
+    # Assert: a last clean restart reconciles; then count what matters
+    journal = open_live_journal(f"sqlite:///{db}", utc_now)
+    gateway = make_gateway(sim)
+    Reconciler(gateway, journal, utc_now, ReconcilePolicy(symbols=(SYMBOL,))).run()
+    report = _audit(sim, journal, gateway)
+    print(f"crash test: {ROUNDS} rounds, {kills} SIGKILLs, largest position {largest}, "
+          f"{report}")
+    assert kills >= 100
+    assert largest <= Decimal("0.01")  # never two entries' worth
+    assert report["duplicates"] == 0
+    assert report["lost_rows"] == 0
+    assert report["naked_positions"] == 0
+    assert report["journal_mismatch"] == 0
+
+
+def _audit(sim: SimExchange, journal: LiveJournal, gateway: object) -> dict[str, int]:
+    """Compare what the exchange did with what the journal holds."""
+    trades = journal.list_trades(mode=TradeMode.LIVE)
+    ids: list[str] = []
+    for trade in trades:
+        ids += [o.client_order_id for o in journal.orders_for_trade(trade.id)
+                if o.purpose in ("entry", "exit")]
+    found = {cid for cid in set(ids)
+             if gateway.fetch_order(SYMBOL, cid) is not None}  # type: ignore[attr-defined]
+    sent = sim.rest.stats().by_endpoint.get(ORDER_ENDPOINT, 0)
+    open_trades = journal.open_trades(mode=TradeMode.LIVE)
+    size = _position_size(sim)
+    open_algos = {o.client_order_id for o in gateway.fetch_open_orders(  # type: ignore[attr-defined]
+        SYMBOL, trigger=True) if o.status is OrderStatus.OPEN}
+    naked = sum(1 for t in open_trades
+                if derived_id(t.client_order_id or "", "sl") not in open_algos)
+    expected_size = sum(Decimal(str(t.quantity)) for t in open_trades)
+    return {
+        "orders_sent": sent, "orders_journaled": len(found),
+        "duplicates": max(0, sent - len(found)), "lost_rows": max(0, len(found) - sent),
+        "naked_positions": naked + (1 if size and not open_trades else 0),
+        "journal_mismatch": int(size != expected_size),
+        "trades": len(trades),
+    }
+
