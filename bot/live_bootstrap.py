@@ -75,16 +75,20 @@ def open_live_journal(url: str, clock: Clock) -> LiveJournal:
 
 
 def live_config_from(settings: Settings) -> LiveConfig:
-    """The venue's settings: leverage = ``risk.max_leverage`` rounded up (orders are sized
-    at most at that leverage), isolated margin, Binance's default taker fee."""
+    """The venue's settings from ``live.*``; leverage = ``risk.max_leverage`` rounded up
+    (orders are sized at most at that leverage)."""
+    live = settings.live
     return LiveConfig(symbols=tuple(settings.run.symbols),
-                      leverage=min(125, math.ceil(settings.risk.max_leverage)))
+                      leverage=min(125, math.ceil(settings.risk.max_leverage)),
+                      margin_mode=live.margin_mode, taker_fee_rate=live.taker_fee_rate,
+                      poll_interval_seconds=live.poll_interval)
 
 
 def reconcile_policy_from(settings: Settings) -> ReconcilePolicy:
-    """Reconciliation's settings: unknown positions refused; adopted ones would get the
-    strategy's stop and target distances."""
-    return ReconcilePolicy(symbols=tuple(settings.run.symbols), adopt_unknown=False,
+    """Reconciliation's settings: unknown positions adopted or refused per
+    ``live.adopt_unknown_positions``; adopted ones get the strategy's stop and target."""
+    return ReconcilePolicy(symbols=tuple(settings.run.symbols),
+                           adopt_unknown=settings.live.adopt_unknown_positions,
                            stop_loss_pct=settings.strategy.stop_loss_pct,
                            take_profit_pct=settings.strategy.take_profit_pct)
 

@@ -293,6 +293,15 @@ class SimSettings(_Section):
     volatility: float = Field(default=1.0, ge=0)  # multiplies each symbol's volatility; 0 = still
 
 
+class LiveSettings(_Section):
+    """Live execution (``bot run --live``): how positions are held on the exchange."""
+
+    margin_mode: Literal["isolated", "cross"] = "isolated"
+    adopt_unknown_positions: bool = False  # at start: journal and protect, else refuse to start
+    poll_interval: float = Field(default=2.0, gt=0)  # seconds between position/order polls
+    taker_fee_rate: float = Field(default=0.0005, ge=0, lt=0.01)  # fee estimate per fill
+
+
 class Settings(BaseSettings):
     """Every setting of the bot, one frozen object built by ``load_settings``.
 
@@ -318,6 +327,7 @@ class Settings(BaseSettings):
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
     run: RunSettings = Field(default_factory=RunSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
+    live: LiveSettings = Field(default_factory=LiveSettings)
 
     @classmethod
     def settings_customise_sources(

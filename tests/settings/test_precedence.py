@@ -186,3 +186,15 @@ def test_settings_are_frozen() -> None:
 
     with pytest.raises(ValueError, match="frozen"):
         settings.risk.max_leverage = 50
+
+
+def test_live_section_reaches_the_live_venue_and_reconciliation() -> None:
+    from bot.live_bootstrap import live_config_from, reconcile_policy_from
+    from bot.settings import load_settings
+
+    settings = load_settings(overrides={"live.margin_mode": "cross",
+                                        "live.adopt_unknown_positions": True,
+                                        "live.poll_interval": 0.5, "risk.max_leverage": 7.5})
+    config = live_config_from(settings)
+    assert (config.margin_mode, config.poll_interval_seconds, config.leverage) == ("cross", 0.5, 8)
+    assert reconcile_policy_from(settings).adopt_unknown is True
