@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from bot.cli_data import backtest, data_app, record, replay
 from bot.cli_journal import config_app, db_app, journal_app
 from bot.cli_live import reconcile
 from bot.errors import BotError
@@ -30,6 +31,10 @@ app.add_typer(journal_app, name="journal")
 app.add_typer(db_app, name="db")
 app.add_typer(config_app, name="config")
 app.command("reconcile")(reconcile)
+app.add_typer(data_app, name="data")
+app.command()(record)
+app.command()(replay)
+app.command()(backtest)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (default: config/default.yaml).")

@@ -295,3 +295,8 @@ class BotStateRow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+# The market-data history tables share this metadata so one Alembic history covers them;
+# imported last because they subclass Base.
+import bot.history.models  # noqa: E402, F401

@@ -1,0 +1,51 @@
+"""``ManualClock``: a simulated clock that only moves when told (backtests, replays, tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.domain import from_epoch_ms, to_epoch_ms
+
+
+class ManualClock:
+    """A callable clock returning an aware UTC datetime set by its owner.
+
+    Pass the instance wherever a ``clock`` is injected (heatmap, risk, venue, journal); the
+    backtest moves it forward. It never goes backwards.
+
+    Args:
+        start: the first time it shows (aware).
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._now_ms = to_epoch_ms(start)
+
+    def __call__(self) -> datetime:
+        """The current simulated time."""
+        return self._now
+
+    @property
+    def now_ms(self) -> int:
+        """The current simulated time in epoch milliseconds."""
+        return self._now_ms
+
+    def set_ms(self, epoch_ms: int) -> None:
+        """Move to ``epoch_ms``.
+
+        Raises:
+            ValueError: the time would go backwards.
+        """
+        if epoch_ms < self._now_ms:
+            raise ValueError(f"the clock cannot go back: {epoch_ms} < {self._now_ms}")
+        if epoch_ms != self._now_ms:
+            self._now_ms = epoch_ms
+            self._now = from_epoch_ms(epoch_ms)
+
+    def advance(self, seconds: float) -> None:
+        """Move forward by ``seconds``."""
+        self.set(self._now + timedelta(seconds=seconds))
+
+    def set(self, moment: datetime) -> None:
+        """Move to ``moment`` (aware); see ``set_ms``."""
+        self.set_ms(to_epoch_ms(moment))

@@ -1,0 +1,222 @@
+"""CSV importers: recorded liquidations and candle prices into the ``HistoryStore``.
+
+Two liquidation formats, told apart by the first line:
+
+* the open-source recorder's (no header; ``s,S,o,f,q,p,ap,X,l,z,T`` plus ignored trailing
+  columns; symbols without their ``USDT`` quote), read by ``bot.sim.recorded``;
+* Binance's historical ``liquidationSnapshot`` files (header ``time,side,order_type,...``, no
+  symbol column: it is in the file name, e.g. ``BTCUSDT-liquidationSnapshot-2023-01-01.csv``,
+  or given). Binance publishes every row of these files twice; the store keeps one.
+
+Prices come in as candles (``bot data import-prices``): each candle becomes four mark prices
+along a plausible path (open, the nearer extreme, the farther one, close) so that stops and
+targets inside a candle can trigger in a backtest.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.domain import to_epoch_ms
+from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
+from bot.sim.recorded import RecordedRowError, parse_recorder_row
+from bot.symbols import to_exchange_id
+
+SNAPSHOT_HEADER = ("time", "side", "order_type", "time_in_force", "original_quantity", "price",
+                   "average_price", "order_status", "last_fill_quantity",
+                   "accumulated_fill_quantity")
+_SNAPSHOT_NAME = re.compile(r"^([A-Z0-9]+)-liquidationSnapshot", re.IGNORECASE)
+_SIDES = {"SELL": "long", "BUY": "short"}
+_BATCH = 20_000
+
+
+class HistoryImportError(ValueError):
+    """A file that cannot be imported; the message names the file and line."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: rows read, events new to the store, the format recognised."""
+
+    path: str
+    format: str
+    rows: int
+    inserted: int
+
+    @property
+    def repeats(self) -> int:
+        """Rows that were already stored (or repeated within the file)."""
+        return self.rows - self.inserted
+
+
+def detect_format(path: Path) -> str:
+    """``"snapshot"`` for Binance's liquidationSnapshot CSV, else ``"recorder"``."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        first = next(csv.reader(handle), [])
+    names = tuple(field.strip().lower() for field in first)
+    return "snapshot" if names[:2] == SNAPSHOT_HEADER[:2] else "recorder"
+
+
+def import_liquidations(store: HistoryStore, path: str | Path,
+                        symbol: str | None = None) -> ImportResult:
+    """Import a recorder or liquidationSnapshot CSV into ``store``.
+
+    Args:
+        store: where events go.
+        path: the CSV file.
+        symbol: the symbol of a liquidationSnapshot file whose name does not carry it.
+
+    Raises:
+        HistoryImportError: a malformed row, or a snapshot file of unknown symbol.
+    """
+    source = Path(path)
+    kind = detect_format(source)
+    rows = _snapshot_rows(source, symbol) if kind == "snapshot" else _recorder_rows(source)
+    read = inserted = 0
+    for batch in _batches(rows):
+        read += len(batch)
+        inserted += store.add_liquidations(batch)
+    return ImportResult(str(source), kind, read, inserted)
+
+
+def _recorder_rows(path: Path) -> Iterator[LiquidationEvent]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        for line, fields in enumerate(csv.reader(handle), start=1):
+            if not fields or all(not f.strip() for f in fields):
+                continue
+            try:
+                liq = parse_recorder_row(fields).to_liquidation()
+            except ValueError as exc:
+                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+            yield LiquidationEvent(liq.symbol, liq.side, _ms(liq.timestamp), liq.price,
+                                   liq.quantity)
+
+
+def _snapshot_rows(path: Path, symbol: str | None) -> Iterator[LiquidationEvent]:
+    name = symbol or _symbol_from_name(path)
+    if name is None:
+        raise HistoryImportError(f"{path}: a liquidationSnapshot file has no symbol column; "
+                                 "name the file SYMBOL-liquidationSnapshot-DATE.csv or pass "
+                                 "--symbol")
+    exchange_id = to_exchange_id(name)
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)  # the header
+        for line, fields in enumerate(reader, start=2):
+            if not fields:
+                continue
+            try:
+                yield _snapshot_event(exchange_id, fields)
+            except (ValueError, IndexError) as exc:
+                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+
+
+def _snapshot_event(symbol: str, fields: Sequence[str]) -> LiquidationEvent:
+    side = _SIDES.get(fields[1].strip().upper())
+    if side is None:
+        raise ValueError(f"side must be BUY or SELL, got {fields[1]!r}")
+    original_qty, price, average = float(fields[4]), float(fields[5]), float(fields[6])
+    filled = float(fields[9])
+    # The stream's rule: the fill price and filled quantity, falling back to the order's own.
+    fill_price = average if average > 0 else price
+    quantity = filled if filled > 0 else original_qty
+    if not (fill_price > 0 and quantity > 0):
+        raise ValueError("price and quantity must be positive")
+    return LiquidationEvent(symbol, side, _parse_time_ms(fields[0]), fill_price, quantity)
+
+
+def _symbol_from_name(path: Path) -> str | None:
+    match = _SNAPSHOT_NAME.match(path.name)
+    return match.group(1).upper() if match else None
+
+
+def import_candles(store: HistoryStore, path: str | Path, symbol: str) -> ImportResult:
+    """Import a candle CSV (``time,open,high,low,close[,...]``, header optional) as mark prices.
+
+    ``time`` is the candle's open time, in epoch milliseconds or ISO 8601 (UTC if no zone).
+    Each candle becomes four mark prices: open at its start, then the extreme nearer the
+    open, the farther one, and the close just before the next candle.
+
+    Raises:
+        HistoryImportError: a malformed row.
+    """
+    source = Path(path)
+    candles = list(_candle_rows(source))
+    candles.sort()
+    interval = _interval_ms(candles)
+    exchange_id = to_exchange_id(symbol)
+    points: list[MarkPoint] = []
+    for start, open_, high, low, close in candles:
+        first, second = (low, high) if open_ - low <= high - open_ else (high, low)
+        for offset, price in ((0, open_), (interval // 3, first), (2 * interval // 3, second),
+                              (interval - 1, close)):
+            points.append(MarkPoint(exchange_id, start + offset, price))
+    inserted = 0
+    for index in range(0, len(points), _BATCH):
+        inserted += store.add_mark_prices(points[index:index + _BATCH])
+    return ImportResult(str(source), "candles", len(candles), inserted // 4)
+
+
+def _candle_rows(path: Path) -> Iterator[tuple[int, float, float, float, float]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        for line, fields in enumerate(csv.reader(handle), start=1):
+            if not fields or (line == 1 and not _is_number(fields[1] if len(fields) > 1 else "")):
+                continue  # blank line or header
+            try:
+                start = _parse_time_ms(fields[0])
+                open_, high, low, close = (float(f) for f in fields[1:5])
+            except (ValueError, IndexError) as exc:
+                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+            if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
+                raise HistoryImportError(f"{path}:{line}: inconsistent candle {fields[:5]!r}")
+            yield start, open_, high, low, close
+
+
+def _interval_ms(candles: Sequence[tuple[int, float, float, float, float]]) -> int:
+    steps = [b[0] - a[0] for a, b in itertools.pairwise(candles) if b[0] > a[0]]
+    return min(steps) if steps else 60_000
+
+
+def _parse_time_ms(text: str) -> int:
+    value = text.strip()
+    if value.isdigit():
+        number = int(value)
+        # Binance's newer dumps use microseconds; milliseconds have 13 digits until 2286.
+        return number // 1000 if number > 10**14 else number
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return _ms(moment)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _ms(moment: datetime) -> int:
+    return to_epoch_ms(moment)
+
+
+def _batches(rows: Iterator[LiquidationEvent]) -> Iterator[list[LiquidationEvent]]:
+    batch: list[LiquidationEvent] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["HistoryImportError", "ImportResult", "RecordedRowError", "detect_format",
+           "import_candles", "import_liquidations"]

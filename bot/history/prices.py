@@ -1,0 +1,68 @@
+"""``RecordedMarkPrices``: a ``MarkPriceSource`` over recorded prices, following a clock.
+
+Each ``poll`` returns the marks recorded since the previous poll up to the clock's current
+time (never one from its future), so the trading loop sees prices exactly as they arrived.
+Sparse prices (imported candles) may be held: a price then stays current for ``hold_ms``
+after its time and is published again, stamped with the poll's time, so freshness checks
+treat it as the latest known price rather than as a dead feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from bot.domain import MarkPrice, from_epoch_ms
+from bot.history.store import PriceSeries
+
+
+class RecordedMarkPrices:
+    """Recorded mark prices served as a live feed would serve them.
+
+    Args:
+        series: prices per Binance id, in time order.
+        now_ms: the simulated clock, in epoch milliseconds.
+        hold_ms: how long a price stays current after its time when no newer one came
+            (0: only new prices are published, as the 1 s stream delivers them).
+    """
+
+    def __init__(self, series: Mapping[str, PriceSeries], now_ms: Callable[[], int],
+                 hold_ms: int = 0) -> None:
+        self._series = dict(series)
+        self._now_ms = now_ms
+        self._hold_ms = hold_ms
+        self._next = dict.fromkeys(self._series, 0)
+        self._last_time_ms: int | None = None
+
+    @property
+    def last_time_ms(self) -> int | None:
+        """Time of the newest recorded price published so far (any symbol)."""
+        return self._last_time_ms
+
+    def poll(self) -> Mapping[str, MarkPrice]:
+        """The newest price of every symbol that has one since the last poll (or is held)."""
+        now = self._now_ms()
+        out: dict[str, MarkPrice] = {}
+        for symbol, series in self._series.items():
+            start = self._next[symbol]
+            end = int(np.searchsorted(series.times_ms, now, side="right"))
+            if end > start:
+                self._next[symbol] = end
+                time_ms = int(series.times_ms[end - 1])
+                out[symbol] = MarkPrice(symbol, float(series.prices[end - 1]),
+                                        from_epoch_ms(time_ms))
+                if self._last_time_ms is None or time_ms > self._last_time_ms:
+                    self._last_time_ms = time_ms
+            elif self._hold_ms and end > 0 and now - int(series.times_ms[end - 1]) <= self._hold_ms:
+                out[symbol] = MarkPrice(symbol, float(series.prices[end - 1]), from_epoch_ms(now))
+                self._last_time_ms = now
+        return out
+
+
+def typical_spacing_ms(series: Mapping[str, PriceSeries]) -> int:
+    """The median time between consecutive prices over all symbols (0 if unknown)."""
+    steps = [np.diff(s.times_ms) for s in series.values() if len(s.times_ms) > 1]
+    if not steps:
+        return 0
+    return int(np.median(np.concatenate(steps)))

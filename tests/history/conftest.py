@@ -1,0 +1,39 @@
+"""Fixtures: migrated SQLite stores and a recording of the simulated market."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.history.store import HistoryStore
+from bot.journal import create_engine_for, upgrade_to_head
+from tests.history.simdata import record_sim_market
+
+SIM_SECONDS = 3600
+
+
+def make_store(path: Path) -> HistoryStore:
+    """A migrated store in the SQLite file ``path``."""
+    url = f"sqlite:///{path}"
+    upgrade_to_head(url)
+    return HistoryStore(create_engine_for(url))
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[HistoryStore]:
+    """An empty store in a fresh file."""
+    made = make_store(tmp_path / "history.db")
+    yield made
+    made.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def sim_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file holding one hour of the seeded simulated market, recorded (built once)."""
+    path = tmp_path_factory.mktemp("sim") / "sim.db"
+    made = make_store(path)
+    record_sim_market(made, seconds=SIM_SECONDS)
+    made.engine.dispose()
+    return path
