@@ -25,7 +25,7 @@ import numpy.typing as npt
 from bot.domain import Liquidation, LiquidationCluster
 from bot.heatmap.clustering import ClusterParams, ClusterTable, cluster_table, price_order
 from bot.heatmap.parse import parse_frame
-from bot.heatmap.store import LiquidationStore
+from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
 from bot.symbols import to_exchange_id
@@ -214,6 +214,16 @@ class LiveLiquidationHeatmap:
             self._counters.liquidations += 1
         else:
             self._counters.duplicates += 1
+        return stored
+
+    def add_liquidations(self, symbol: str, events: EventColumns) -> int:
+        """Store a batch of one symbol's events at once (replays, imports); returns new count.
+
+        The same result as ``add_liquidation`` per event, with array operations instead.
+        """
+        stored = self._store.add_many(to_exchange_id(symbol), events)
+        self._counters.liquidations += stored
+        self._counters.duplicates += len(events) - stored
         return stored
 
     def update_price(self, symbol: str, price: float) -> None:

@@ -64,6 +64,7 @@ class SymbolBuffer:
         self._size = 0
         self._next = 0  # slot written next once the ring is full
         self._version = 0
+        self._table_stale = False
         self._allocate(min(capacity, _INITIAL_CAPACITY))
 
     @property
@@ -78,6 +79,8 @@ class SymbolBuffer:
         """Store one event; return False (and store nothing) when it is an exact repeat."""
         key_hash = hash((time_ms, price, quantity, is_long))
         with self._lock:
+            if self._table_stale:
+                self._rebuild_table()
             # Most events land on an empty bucket: skip the probe loop's call then.
             if (
                 self._table[key_hash & self._mask] != _EMPTY
@@ -103,6 +106,58 @@ class SymbolBuffer:
                 self._rebuild_table()
             self._version += 1
             return True
+
+    def add_many(self, events: EventColumns) -> int:
+        """Store a batch (replays, imports) with array operations; returns how many were new.
+
+        Same result as calling ``add`` for each event in order: exact repeats of held events
+        or of earlier events of the batch are dropped, and when more remain than the buffer
+        holds the oldest are dropped first. The de-duplication index is rebuilt once at the
+        end rather than per event.
+        """
+        with self._lock:
+            fresh = self._unseen(events)
+            count = int(fresh.shape[0])
+            if count == 0:
+                return 0
+            fresh = fresh[-self._capacity:]
+            while self._allocated < min(self._capacity, self._size + fresh.shape[0]):
+                self._grow()
+            slots = self._next_slots(fresh.shape[0])
+            for column, source in ((self._time, events.time_ms), (self._price, events.price),
+                                   (self._quantity, events.quantity),
+                                   (self._is_long, events.is_long)):
+                column[slots] = source[fresh]
+            # The index is rebuilt when a single add next needs it: a run of batches (a
+            # replay) de-duplicates with array operations and never pays for it.
+            self._table_stale = True
+            self._version += count
+            return count
+
+    def _unseen(self, events: EventColumns) -> npt.NDArray[np.intp]:
+        """Indices (in batch order) of events neither held nor repeated earlier in the batch."""
+        batch = _key_rows(events.time_ms, events.price, events.quantity, events.is_long)
+        # return_index gives each distinct key's first occurrence: later repeats drop out.
+        _, first = np.unique(batch, return_index=True)
+        first.sort()
+        size = self._size
+        if size:
+            held = _key_rows(self._time[:size], self._price[:size], self._quantity[:size],
+                             self._is_long[:size])
+            first = first[~np.isin(batch[first], held)]
+        return first.astype(np.intp)
+
+    def _next_slots(self, count: int) -> npt.NDArray[np.intp]:
+        """Slots for ``count`` new events: free ones first, then the ring's oldest."""
+        free = min(count, self._allocated - self._size)
+        slots = np.arange(self._size, self._size + free, dtype=np.intp)
+        self._size += free
+        rest = count - free
+        if rest:
+            ring = (self._next + np.arange(rest, dtype=np.intp)) % self._capacity
+            self._next = int((self._next + rest) % self._capacity)
+            slots = np.concatenate((slots, ring))
+        return slots
 
     def snapshot(self) -> EventColumns:
         """Copy the held events (in storage order, not time order)."""
@@ -154,6 +209,7 @@ class SymbolBuffer:
         self._used = 0  # live entries plus tombstones
 
     def _rebuild_table(self) -> None:
+        self._table_stale = False
         self._reset_table()
         times = self._time.tolist()
         prices = self._price.tolist()
@@ -191,6 +247,19 @@ class SymbolBuffer:
         self._home[slot] = index
 
 
+def _key_rows(
+    time_ms: npt.NDArray[np.int64], price: npt.NDArray[np.float64],
+    quantity: npt.NDArray[np.float64], is_long: npt.NDArray[np.bool_],
+) -> npt.NDArray[np.void]:
+    """Each event's exact identity as one opaque 25-byte value (for unique / isin)."""
+    rows = np.empty(time_ms.shape[0], dtype=_KEY_DTYPE)
+    rows["t"], rows["p"], rows["q"], rows["l"] = time_ms, price, quantity, is_long
+    return rows.view(np.dtype((np.void, _KEY_DTYPE.itemsize)))
+
+
+_KEY_DTYPE = np.dtype([("t", "<i8"), ("p", "<f8"), ("q", "<f8"), ("l", "?")])
+
+
 class LiquidationStore:
     """All symbols' buffers; symbols are Binance ids such as ``BTCUSDT``."""
 
@@ -214,6 +283,14 @@ class LiquidationStore:
             to_epoch_ms(liquidation.timestamp), liquidation.price, liquidation.quantity,
             liquidation.side == "long",
         )
+
+    def add_many(self, symbol: str, events: EventColumns) -> int:
+        """Store a batch of one symbol's events; returns how many were new."""
+        buffer = self._buffers.get(symbol)
+        if buffer is None:
+            with self._lock:
+                buffer = self._buffers.setdefault(symbol, SymbolBuffer(self._buffer_size))
+        return buffer.add_many(events)
 
     def buffer(self, symbol: str) -> SymbolBuffer | None:
         """The buffer of ``symbol`` (Binance id), or None if nothing was stored for it."""

@@ -5,8 +5,12 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from bot.domain import Liquidation, to_epoch_ms
-from bot.heatmap.store import LiquidationStore, SymbolBuffer
+from bot.heatmap.store import EventColumns, LiquidationStore, SymbolBuffer
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -84,3 +88,55 @@ def test_one_writer_many_readers_never_see_torn_rows() -> None:
     for reader in readers:
         reader.join()
     assert problems == []
+
+
+_batch_event = st.tuples(st.integers(0, 30), st.sampled_from([1.0, 2.0, 2.5]),
+                         st.sampled_from([0.1, 0.2]), st.booleans())
+
+
+@settings(max_examples=200, deadline=None)
+@given(first=st.lists(_batch_event, max_size=40), second=st.lists(_batch_event, max_size=40),
+       capacity=st.integers(1, 200))
+def test_add_many_equals_adding_one_by_one(
+    first: list[tuple[int, float, float, bool]],
+    second: list[tuple[int, float, float, bool]],
+    capacity: int,
+) -> None:
+    one_by_one, bulk = SymbolBuffer(capacity), SymbolBuffer(capacity)
+    evicts = len(set(first) | set(second)) > capacity
+    for batch in (first, second):
+        stored = sum(one_by_one.add(*event) for event in batch)
+        stored_bulk = bulk.add_many(_columns(batch))
+        if not evicts:
+            assert stored_bulk == stored
+    if not evicts:
+        assert _held(bulk) == _held(one_by_one)
+    # Either way, a later single add sees what the bulk path holds.
+    for event in second[-3:]:
+        expected_new = event not in _held(bulk)
+        assert bulk.add(*event) is expected_new
+
+
+@given(events=st.lists(_batch_event, unique=True, min_size=1, max_size=60),
+       capacity=st.integers(1, 30))
+def test_add_many_keeps_the_newest_when_the_batch_overflows(
+    events: list[tuple[int, float, float, bool]], capacity: int
+) -> None:
+    one_by_one, bulk = SymbolBuffer(capacity), SymbolBuffer(capacity)
+    for event in events:
+        one_by_one.add(*event)
+    bulk.add_many(_columns(events))
+    assert _held(bulk) == _held(one_by_one) == set(events[-capacity:])
+
+
+def _held(buffer: SymbolBuffer) -> set[tuple[int, float, float, bool]]:
+    snap = buffer.snapshot()
+    return set(zip(snap.time_ms.tolist(), snap.price.tolist(), snap.quantity.tolist(),
+                   snap.is_long.tolist(), strict=True))
+
+
+def _columns(batch: list[tuple[int, float, float, bool]]) -> EventColumns:
+    return EventColumns(
+        np.array([e[0] for e in batch], np.int64), np.array([e[1] for e in batch], np.float64),
+        np.array([e[2] for e in batch], np.float64), np.array([e[3] for e in batch], np.bool_),
+    )
