@@ -162,12 +162,48 @@ def data_import_prices(
 
 
 @data_app.command("download-prices")
-def data_download_prices() -> None:
-    """Download candles through ccxt (not available in this version)."""
+def data_download_prices(
+    symbols: Annotated[str, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    start: Annotated[str, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")],
+    end: ToOption = None,
+    timeframe: Annotated[str, typer.Option(help="Candle length: 1m, 5m, 1h, ... 1w.")] = "1m",
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Download candles from exchange.rest_url as mark prices; periods already downloaded
+    are not fetched again. --to defaults to now; only closed candles are stored."""
+    from bot.cli_support import load
     from bot.errors import ConfigError
+    from bot.exchange import build_gateway, config_from_settings, timeframe_ms
+    from bot.history.downloads import download_prices
+    from bot.history.wiring import database_url, open_store, utc_now
+    from bot.settings import parse_symbols
 
-    raise ConfigError("download-prices is not available in this version: download candles "
-                      "elsewhere and load them with 'bot data import-prices FILE --symbol S'")
+    try:
+        timeframe_ms(timeframe)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--timeframe") from None
+    try:
+        names = parse_symbols(symbols)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--symbols") from None
+    settings = load(config)
+    now = utc_now()
+    first, last = _moment(start, "--from"), _moment(end, "--to") or now
+    assert first is not None  # noqa: S101 (--from is required)
+    if last <= first:
+        raise ConfigError("--to must be after --from")
+    # Candles are public data: the gateway never gets the API keys.
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), utc_now)
+    try:
+        with open_store(database_url(db, settings)) as store:
+            results = download_prices(store, gateway, names, timeframe, first, last, now)
+    finally:
+        gateway.close()
+    for r in results:
+        how = "cached" if r.cached else f"{len(r.fetched)} period(s) fetched"
+        typer.echo(f"{r.symbol} {r.timeframe}: {r.candles} candles downloaded ({how}), "
+                   f"{r.inserted} new prices")
 
 
 def replay(

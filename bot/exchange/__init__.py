@@ -9,8 +9,8 @@ What it offers:
 * ``ExchangeConfig`` / ``build_ccxt`` — a configured ccxt ``binanceusdm`` (keys only in
   live mode, any REST base URL, Binance's USDⓈ-M error codes on every host).
 * ``BinanceGateway`` — typed calls: time, mark prices, balance, positions, leverage,
-  margin mode, market/limit/stop orders, fetch/cancel by client order id. Reads and
-  cancels are retried with a bounded backoff; creation is never resent blindly.
+  margin mode, candles (klines, paged), market/limit/stop orders, fetch/cancel by client
+  order id. Reads and cancels are retried with a bounded backoff; creation is never resent blindly.
 * ``MarketCatalog`` — markets loaded once, refreshed on demand; rounding with ccxt's
   precision helpers; minimum quantity and notional checked before an order leaves.
 * ``MarkPriceFeed`` — all mark prices from one request per tick, exchange-stamped, with
@@ -32,8 +32,10 @@ from bot.exchange.mark_feed import MarkPriceFeed, PriceListener, ReceivedMark
 from bot.exchange.markets import MarketCatalog, MarketRules
 from bot.exchange.models import (
     CLIENT_ORDER_ID,
+    TIMEFRAMES_MS,
     Balance,
     CancelledOrder,
+    Candle,
     Clock,
     ExchangeOrder,
     ExchangePosition,
@@ -42,15 +44,18 @@ from bot.exchange.models import (
     ServerTime,
     StopKind,
     check_client_order_id,
+    timeframe_ms,
 )
 from bot.exchange.orders import LookupPolicy
 from bot.exchange.retry import Retrier, RetryPolicy, Sleep, is_retryable
 
 __all__ = [
     "CLIENT_ORDER_ID",
+    "TIMEFRAMES_MS",
     "Balance",
     "BinanceGateway",
     "CancelledOrder",
+    "Candle",
     "Clock",
     "ExchangeConfig",
     "ExchangeOrder",
@@ -79,6 +84,7 @@ __all__ = [
     "restore_linear_errors",
     "retry_after_seconds",
     "scrub",
+    "timeframe_ms",
     "translate",
     "translating",
 ]

@@ -11,15 +11,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 import ccxt
 
-from bot.domain import MarkPrice, OrderSide
+from bot.domain import MarkPrice, OrderSide, to_epoch_ms
 from bot.errors import (
     AuthenticationFailed,
     BotError,
     ClockSkew,
+    ConfigError,
     ExchangeError,
     InvalidOrder,
     OrderNotFound,
@@ -32,6 +35,7 @@ from bot.exchange.markets import MarketCatalog
 from bot.exchange.models import (
     Balance,
     CancelledOrder,
+    Candle,
     Clock,
     ExchangeOrder,
     ExchangePosition,
@@ -39,6 +43,7 @@ from bot.exchange.models import (
     ServerTime,
     StopKind,
     check_client_order_id,
+    timeframe_ms,
 )
 from bot.exchange.orders import LookupPolicy, OrderRequest
 from bot.exchange.retry import Retrier
@@ -50,6 +55,9 @@ T = TypeVar("T")
 
 _SETTLE_ASSET = "USDT"
 _MAX_LEVERAGE = 125
+# Binance USDⓈ-M serves up to 1500 klines a request, but ccxt 4.5.90's fetch_ohlcv keeps at
+# most 1000 of an answer (parse_ohlcvs cuts to its spot-sized maxLimit), so pages are 1000.
+_KLINES_PER_REQUEST = 1000
 
 
 class BinanceGateway:
@@ -126,6 +134,39 @@ class BinanceGateway:
         if mark is None:
             raise ExchangeError(f"no usable mark price for {symbol}")
         return mark
+
+    def fetch_candles(
+        self, symbol: str, timeframe: str, since: datetime, until: datetime
+    ) -> list[Candle]:
+        """Klines (trade prices) whose open time is in ``[since, until)``, oldest first.
+
+        Public data: no keys needed. Long ranges take several requests of up to 1000 bars
+        (ccxt's page size), each retried like any read.
+
+        Raises:
+            ConfigError: an unknown timeframe.
+        """
+        try:
+            step = timeframe_ms(timeframe)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        unified = self._catalog.unified(symbol)
+        exchange_id = to_exchange_id(unified)
+        cursor, end = to_epoch_ms(since), to_epoch_ms(until)
+        # ``until`` becomes Binance's endTime, which is inclusive.
+        params = {"until": end - 1}
+        candles: list[Candle] = []
+        while cursor < end:
+            page = self._read("fetch candles", partial(
+                self._exchange.fetch_ohlcv, unified, timeframe, cursor, _KLINES_PER_REQUEST,
+                params))
+            rows = [parsing.candle(exchange_id, row) for row in page or []]
+            fresh = [c for c in rows if cursor <= to_epoch_ms(c.open_time) < end]
+            candles.extend(fresh)
+            if not fresh or len(rows) < _KLINES_PER_REQUEST:
+                break  # the exchange has no more (or will not move forward)
+            cursor = to_epoch_ms(fresh[-1].open_time) + step
+        return candles
 
     # -- account ---------------------------------------------------------------------------
 

@@ -130,3 +130,34 @@ class CancelledOrder:
     order_id: str | None
     trigger: bool
     order: ExchangeOrder | None
+
+
+# Binance USDⓈ-M kline intervals of fixed length (``1M`` varies, so it is left out).
+TIMEFRAMES_MS: dict[str, int] = {
+    "1m": 60_000, "3m": 180_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000,
+    "1h": 3_600_000, "2h": 7_200_000, "4h": 14_400_000, "6h": 21_600_000,
+    "8h": 28_800_000, "12h": 43_200_000, "1d": 86_400_000, "3d": 259_200_000,
+    "1w": 604_800_000,
+}
+
+
+def timeframe_ms(timeframe: str) -> int:
+    """The length of one ``timeframe`` bar in milliseconds; ``ValueError`` if unknown."""
+    try:
+        return TIMEFRAMES_MS[timeframe]
+    except KeyError:
+        known = ", ".join(TIMEFRAMES_MS)
+        raise ValueError(f"unknown timeframe {timeframe!r} (one of {known})") from None
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """One kline (trade prices) of one symbol; ``open_time`` is the bar's start, UTC."""
+
+    symbol: str
+    open_time: datetime
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float

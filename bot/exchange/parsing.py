@@ -7,7 +7,7 @@ frozen value, or raises ``ExchangeError`` when a field it cannot do without is m
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from bot.errors import ExchangeError
 from bot.exchange.models import (
     Balance,
     CancelledOrder,
+    Candle,
     ExchangeOrder,
     ExchangePosition,
     OrderStatus,
@@ -162,3 +163,17 @@ def _order_type(raw: Mapping[str, Any]) -> str:
 def _keys(raw: Mapping[str, Any]) -> list[str]:
     # Only the keys: an answer may carry account data that does not belong in a message.
     return sorted(str(k) for k in raw)
+
+
+def candle(symbol: str, raw: Sequence[Any]) -> Candle:
+    """A ``Candle`` from one ccxt OHLCV row ``[ms, open, high, low, close, volume]``."""
+    if len(raw) < 6:
+        raise ExchangeError(f"kline of {symbol} with {len(raw)} fields, expected 6")
+    moment = timestamp(raw[0])
+    values = [number(v) for v in raw[1:6]]
+    if moment is None or any(v is None for v in values):
+        raise ExchangeError(f"unusable kline of {symbol}: {list(raw)!r}")
+    open_, high, low, close, volume = (float(v or 0.0) for v in values)
+    if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
+        raise ExchangeError(f"inconsistent kline of {symbol}: {list(raw)!r}")
+    return Candle(symbol, moment, open_, high, low, close, volume)

@@ -9,8 +9,8 @@ Two liquidation formats, told apart by the first line:
   or given). Binance publishes every row of these files twice; the store keeps one.
 
 Prices come in as candles (``bot data import-prices``): each candle becomes four mark prices
-along a plausible path (open, the nearer extreme, the farther one, close) so that stops and
-targets inside a candle can trigger in a backtest.
+along a plausible path (``bot.history.candles``: open, the nearer extreme, the farther one,
+close) so that stops and targets inside a candle can trigger in a backtest.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.domain import to_epoch_ms
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
+from bot.history.candles import POINTS_PER_CANDLE, Bar, candle_marks
+from bot.history.store import HistoryStore, LiquidationEvent
 from bot.sim.recorded import RecordedRowError, parse_recorder_row
 from bot.symbols import to_exchange_id
 
@@ -147,23 +148,15 @@ def import_candles(store: HistoryStore, path: str | Path, symbol: str) -> Import
         HistoryImportError: a malformed row.
     """
     source = Path(path)
-    candles = list(_candle_rows(source))
-    candles.sort()
-    interval = _interval_ms(candles)
-    exchange_id = to_exchange_id(symbol)
-    points: list[MarkPoint] = []
-    for start, open_, high, low, close in candles:
-        first, second = (low, high) if open_ - low <= high - open_ else (high, low)
-        for offset, price in ((0, open_), (interval // 3, first), (2 * interval // 3, second),
-                              (interval - 1, close)):
-            points.append(MarkPoint(exchange_id, start + offset, price))
+    candles = sorted(_candle_rows(source))
+    points = candle_marks(to_exchange_id(symbol), candles, _interval_ms(candles))
     inserted = 0
     for index in range(0, len(points), _BATCH):
         inserted += store.add_mark_prices(points[index:index + _BATCH])
-    return ImportResult(str(source), "candles", len(candles), inserted // 4)
+    return ImportResult(str(source), "candles", len(candles), inserted // POINTS_PER_CANDLE)
 
 
-def _candle_rows(path: Path) -> Iterator[tuple[int, float, float, float, float]]:
+def _candle_rows(path: Path) -> Iterator[Bar]:
     with path.open(newline="", encoding="utf-8") as handle:
         for line, fields in enumerate(csv.reader(handle), start=1):
             if not fields or (line == 1 and not _is_number(fields[1] if len(fields) > 1 else "")):
@@ -175,10 +168,10 @@ def _candle_rows(path: Path) -> Iterator[tuple[int, float, float, float, float]]
                 raise HistoryImportError(f"{path}:{line}: {exc}") from exc
             if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
                 raise HistoryImportError(f"{path}:{line}: inconsistent candle {fields[:5]!r}")
-            yield start, open_, high, low, close
+            yield Bar(start, open_, high, low, close)
 
 
-def _interval_ms(candles: Sequence[tuple[int, float, float, float, float]]) -> int:
+def _interval_ms(candles: Sequence[Bar]) -> int:
     steps = [b[0] - a[0] for a, b in itertools.pairwise(candles) if b[0] > a[0]]
     return min(steps) if steps else 60_000
 

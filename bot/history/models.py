@@ -1,4 +1,5 @@
-"""Tables of the market-data history: recorded liquidations, mark prices, recording gaps.
+"""Tables of the market-data history: recorded liquidations, mark prices, recording gaps,
+and the periods of downloaded candles.
 
 They live on the journal's ``Base.metadata`` (so Alembic manages them with the journal) and
 store times as integer milliseconds since the epoch, UTC, as Binance sends them: millions of
@@ -73,3 +74,23 @@ class RecordingGapRow(Base):
     start_ms: Mapped[int] = mapped_column(BigInteger, index=True)
     end_ms: Mapped[int] = mapped_column(BigInteger)
     reason: Mapped[str] = mapped_column(String(200))
+
+
+class PriceDownloadRow(Base):
+    """A period whose candles were downloaded: bars of ``timeframe`` opening in
+    ``[start_ms, end_ms)``, stored as mark prices (``bot data download-prices``).
+
+    Kept because the stored prices cannot tell it: a period the exchange had no candles for
+    (before a listing, an outage) holds no rows yet must not be asked for again, and
+    four-point candles are indistinguishable from recorded marks. Touching ranges of one
+    symbol and timeframe are merged, so the table stays a handful of rows.
+    """
+
+    __tablename__ = "price_downloads"
+    __table_args__ = (Index("ix_price_downloads_symbol_timeframe", "symbol", "timeframe"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    symbol: Mapped[str] = mapped_column(String(_SYMBOL))
+    timeframe: Mapped[str] = mapped_column(String(8))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)

@@ -15,10 +15,22 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, Engine, Insert, Select, Table, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Insert,
+    Select,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.history.models import (
+    PriceDownloadRow,
     RecordedLiquidationRow,
     RecordedMarkPriceRow,
     RecordingGapRow,
@@ -30,6 +42,7 @@ _LIQ: Table = RecordedLiquidationRow.__table__  # type: ignore[assignment]
 _MARK: Table = RecordedMarkPriceRow.__table__  # type: ignore[assignment]
 _GAP: Table = RecordingGapRow.__table__  # type: ignore[assignment]
 _SESSION: Table = RecordingSessionRow.__table__  # type: ignore[assignment]
+_DOWNLOAD: Table = PriceDownloadRow.__table__  # type: ignore[assignment]
 _READ_CHUNK = 50_000
 
 
@@ -155,7 +168,35 @@ class HistoryStore:
             conn.execute(update(_SESSION).where(_SESSION.c.id == session_id)
                          .values(ended_ms=ended_ms, last_alive_ms=ended_ms))
 
+    def add_downloaded_prices(self, points: Sequence[MarkPoint], symbol: str, timeframe: str,
+                              start_ms: int, end_ms: int) -> int:
+        """Store downloaded candles' prices and mark ``[start_ms, end_ms)`` of ``symbol`` /
+        ``timeframe`` as downloaded, in one transaction (a period is never marked without its
+        prices); touching or overlapping periods merge into one. Returns the new prices."""
+        with self._engine.begin() as conn:
+            added = self._insert_marks(conn, points)
+            key = (_DOWNLOAD.c.symbol == symbol) & (_DOWNLOAD.c.timeframe == timeframe)
+            touching = key & (_DOWNLOAD.c.start_ms <= end_ms) & (_DOWNLOAD.c.end_ms >= start_ms)
+            first, last = conn.execute(
+                select(func.min(_DOWNLOAD.c.start_ms), func.max(_DOWNLOAD.c.end_ms))
+                .where(touching)).one()
+            conn.execute(delete(_DOWNLOAD).where(touching))
+            conn.execute(insert(_DOWNLOAD).values(
+                symbol=symbol, timeframe=timeframe,
+                start_ms=start_ms if first is None else min(start_ms, int(first)),
+                end_ms=end_ms if last is None else max(end_ms, int(last))))
+            return added
+
     # -- reads -----------------------------------------------------------------------------
+
+    def downloaded_periods(self, symbol: str, timeframe: str) -> list[tuple[int, int]]:
+        """The ``[start_ms, end_ms)`` periods of ``symbol`` / ``timeframe`` already downloaded,
+        in time order."""
+        query = (select(_DOWNLOAD.c.start_ms, _DOWNLOAD.c.end_ms)
+                 .where(_DOWNLOAD.c.symbol == symbol, _DOWNLOAD.c.timeframe == timeframe)
+                 .order_by(_DOWNLOAD.c.start_ms))
+        with self._engine.connect() as conn:
+            return [(int(r[0]), int(r[1])) for r in conn.execute(query)]
 
     def liquidations(self, start_ms: int | None = None, end_ms: int | None = None,
                      symbols: Sequence[str] | None = None) -> list[LiquidationEvent]:

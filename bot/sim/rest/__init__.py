@@ -6,6 +6,7 @@ What it offers:
   unchanged: market data, account, leverage / margin type, orders and algo (conditional)
   orders, with Binance's signature, key and timestamp checks and error answers; counts
   signed requests (``signed_requests``) and requests per endpoint (``stats()``).
+* ``SyntheticKlines`` — ``GET /fapi/v1/klines`` over a deterministic synthetic past.
 * ``Credentials`` — the accepted key / secret; ``SignedRequestCounts`` — the counters.
 * ``AccountConfig`` — starting balance, default leverage, fees, slippage.
 * ``RestFaults`` / ``AfterAccept`` / ``InjectedFaults`` — switchable 429, 418, 5xx,
@@ -19,6 +20,7 @@ from bot.sim.rest.accounts import AccountConfig
 from bot.sim.rest.auth import Credentials, SignedRequestCounts, sign
 from bot.sim.rest.errors import ApiError
 from bot.sim.rest.faults import AfterAccept, InjectedFaults, RestFaults
+from bot.sim.rest.klines import SyntheticKlines
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.server import RestStats, SimRestServer
 
@@ -33,5 +35,6 @@ __all__ = [
     "RestStats",
     "SignedRequestCounts",
     "SimRestServer",
+    "SyntheticKlines",
     "sign",
 ]

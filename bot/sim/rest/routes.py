@@ -14,6 +14,7 @@ from typing import cast
 from bot.sim.market import SimMarket
 from bot.sim.rest import errors
 from bot.sim.rest.accounts import MarginType, OrderSide
+from bot.sim.rest.klines import SyntheticKlines
 from bot.sim.rest.market_data import PriceHistory, exchange_info, premium_index, ticker_24h
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.orders import ALGO_TYPES, REGULAR_TYPES, ZERO, AlgoRequest, OrderRequest
@@ -59,6 +60,7 @@ def build_routes(
         ("GET", "/fapi/v1/exchangeInfo"): Route(public.exchange_info),
         ("GET", "/fapi/v1/premiumIndex"): Route(public.premium_index),
         ("GET", "/fapi/v1/ticker/24hr"): Route(public.ticker),
+        ("GET", "/fapi/v1/klines"): Route(SyntheticKlines(market, server_ms)),
         ("GET", "/fapi/v3/account"): Route(private.account, signed=True),
         ("GET", "/fapi/v3/positionRisk"): Route(private.position_risk, signed=True),
         ("GET", "/fapi/v1/leverageBracket"): Route(private.leverage_bracket, signed=True),
