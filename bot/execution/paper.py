@@ -22,11 +22,11 @@ import logging
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
-from bot.errors import ConfigError, InsufficientFunds, InvalidOrder
+from bot.errors import InsufficientFunds, InvalidOrder
 from bot.execution.checks import (
     replayed_entry,
     replayed_exit,
@@ -35,6 +35,7 @@ from bot.execution.checks import (
     validate_order,
 )
 from bot.execution.errors import MarkPriceUnavailable, NoOpenPosition
+from bot.execution.paper_config import PaperConfig
 from bot.execution.port import Clock, ExecutionMode
 from bot.execution.pricing import (
     ExitTrigger,
@@ -48,37 +49,9 @@ from bot.symbols import to_exchange_id
 
 logger = logging.getLogger(__name__)
 
+__all__ = ["PaperConfig", "PaperExecution"]
+
 _TRIGGER_ID_SUFFIX = {ExitTrigger.STOP_LOSS: "sl", ExitTrigger.TAKE_PROFIT: "tp"}
-
-
-@dataclass(frozen=True, slots=True)
-class PaperConfig:
-    """Settings of the paper venue.
-
-    Attributes:
-        starting_balance: initial wallet in USDT.
-        taker_fee_rate: fraction of notional per fill; 0.0005 is Binance USDⓈ-M's
-            default taker fee (0.05 %).
-        slippage_bps: basis points a market fill moves against the taker.
-        max_mark_age_seconds: a mark older than this is too stale to fill at.
-        funding: charge funding when ``apply_funding`` is called; off by default.
-    """
-
-    starting_balance: float = 10_000.0
-    taker_fee_rate: float = 0.0005
-    slippage_bps: float = 2.0
-    max_mark_age_seconds: float = 10.0
-    funding: bool = False
-
-    def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, bool):
-                continue
-            if not (math.isfinite(value) and value >= 0):
-                raise ConfigError(f"paper.{field.name} must be a finite number ≥ 0, got {value!r}")
-        if self.max_mark_age_seconds <= 0:
-            raise ConfigError("paper.max_mark_age_seconds must be > 0")
 
 
 @dataclass(slots=True)
