@@ -15,57 +15,20 @@ from datetime import datetime
 from bot.errors import BotError
 from bot.exchange import BinanceGateway, build_gateway, config_from_settings
 from bot.execution.live import CrashPoint, LiveConfig, LiveExecution, no_crash
+from bot.execution.live_journal import LiveJournal
 from bot.journal import (
-    DuplicateClientOrderId,
     JournalRepository,
-    NewOrder,
-    NewTrade,
-    TradeMode,
     create_engine_for,
     make_session_factory,
     upgrade_to_head,
 )
 from bot.live_reconcile import ReconcilePolicy, Reconciler, ReconcileReport
 from bot.settings import Settings
-from bot.symbols import to_exchange_id
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 Writer = Callable[[str], None]
-
-
-class LiveJournal(JournalRepository):
-    """The journal as live trading uses it: journaling the same order twice is one row.
-
-    The venue journals every order before it is sent; the trading loop journals exits
-    (and their fills) after the venue reports them. A repeat of a client order id for the
-    same symbol returns the existing row (linking its trade when the repeat names one), so
-    both may write without coordinating; a repeat for another symbol is still refused.
-    """
-
-    def record_order(self, order: NewOrder) -> int:
-        """Journal an order, or return the id of the row already holding its client id."""
-        try:
-            return super().record_order(order)
-        except DuplicateClientOrderId:
-            existing = self.find_order(order.client_order_id)
-            if existing is None or existing.symbol != to_exchange_id(order.symbol):
-                raise
-            if order.trade_id is not None and existing.trade_id is None:
-                self.update_order(order.client_order_id, status=existing.status,
-                                  trade_id=order.trade_id)
-            return existing.id
-
-    def open_trade(self, trade: NewTrade) -> int:
-        """Open a trade, or return the open one its entry client id already opened."""
-        try:
-            return super().open_trade(trade)
-        except DuplicateClientOrderId:
-            for existing in self.open_trades(mode=TradeMode.LIVE, symbol=trade.symbol):
-                if existing.client_order_id == trade.client_order_id:
-                    return existing.id
-            raise
 
 
 def open_live_journal(url: str, clock: Clock) -> LiveJournal:
@@ -81,7 +44,9 @@ def live_config_from(settings: Settings) -> LiveConfig:
     return LiveConfig(symbols=tuple(settings.run.symbols),
                       leverage=min(125, math.ceil(settings.risk.max_leverage)),
                       margin_mode=live.margin_mode, taker_fee_rate=live.taker_fee_rate,
-                      poll_interval_seconds=live.poll_interval)
+                      poll_interval_seconds=live.poll_interval, entry_order=live.entry_order,
+                      limit_offset_pct=live.limit_offset_pct,
+                      limit_timeout_seconds=live.limit_timeout_seconds)
 
 
 def reconcile_policy_from(settings: Settings) -> ReconcilePolicy:
@@ -101,7 +66,7 @@ def build_live_gateway(settings: Settings, clock: Clock,
     return gateway
 
 
-def reconcile(gateway: BinanceGateway, journal: JournalRepository, clock: Clock,
+def reconcile(gateway: BinanceGateway, journal: LiveJournal, clock: Clock,
               settings: Settings) -> ReconcileReport:
     """Run reconciliation once (raises ``ReconcileConflict`` when it cannot agree)."""
     return Reconciler(gateway, journal, clock, reconcile_policy_from(settings)).run()
@@ -123,7 +88,10 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
 
     Raises:
         ReconcileConflict: the journal and the exchange disagree; the bot must not start.
+        TypeError: ``journal`` is not a ``LiveJournal``.
     """
+    if not isinstance(journal, LiveJournal):  # the composition root types it loosely
+        raise TypeError("live trading needs a LiveJournal (see open_live_journal)")
     out = write if write is not None else _stdout
     gateway = build_live_gateway(settings, clock, register_closer)
     report = reconcile(gateway, journal, clock, settings)

@@ -2,25 +2,30 @@
 
 ``Reconciler.run`` gathers, per symbol, the journal's open live trade and in-flight entries
 and the exchange's position and open trigger orders, lets ``bot.reconcile.plan_symbol``
-decide, and carries the plan out: orders filled or cancelled while the bot was down are
-journaled, positions missing protection get it, orphan protective orders are cancelled, a
-position the journal does not know is adopted or refused. Any conflict raises
-``ReconcileConflict`` with the differences, and the bot does not start.
+decide, and carries the plan out: every journaled order still in doubt (pending, unknown,
+a resting entry) is looked up by client order id and settled, orders filled or cancelled
+while the bot was down are journaled, positions missing protection get it, orphan
+protective orders are cancelled, a position the journal does not know is adopted or
+refused. Any conflict raises ``ReconcileConflict`` with the differences, and the bot does
+not start.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.domain import ClosedPosition, PositionSide, to_epoch_ms
-from bot.errors import BotError
-from bot.exchange import BinanceGateway, ExchangePosition
-from bot.execution.inflight import InFlightEntries
+from bot.domain import ClosedPosition, OrderSide, PositionSide, to_epoch_ms
+from bot.errors import BotError, OrderNotFound
+from bot.exchange import BinanceGateway, ExchangeOrder, ExchangePosition
+from bot.execution.inflight import InFlightEntries, InFlightEntry
 from bot.execution.live_guard import ExchangeGuard
+from bot.execution.live_journal import LiveJournal
 from bot.execution.live_journaling import journal_exit_fill, open_trade_for_entry
+from bot.execution.live_lookup import LookupWindow, OrderLookup
 from bot.execution.protection import (
     EMERGENCY_EXIT_SUFFIX,
     STOP_SUFFIX,
@@ -30,10 +35,21 @@ from bot.execution.protection import (
     journal_status,
 )
 from bot.execution.tracking import Held, PositionTracker, position_from_trade
-from bot.journal import JournalRepository, NewTrade, OrderStatus, TradeMode, TradeRecord
-from bot.reconcile import Action, EntryFact, Plan, PositionFact, SymbolFacts, TradeFact, plan_symbol
+from bot.journal import NewTrade, OrderRecord, OrderStatus, TradeMode, TradeRecord
+from bot.reconcile import (
+    Action,
+    EntryFact,
+    Plan,
+    PositionFact,
+    SymbolFacts,
+    TradeFact,
+    is_unsettled,
+    plan_symbol,
+)
 
 log = logging.getLogger(__name__)
+
+NEVER_SENT = "never reached the exchange"
 
 
 class ReconcileConflict(BotError):
@@ -50,6 +66,7 @@ class ReconcilePolicy:
         stop_loss_pct: stop distance (percent) for an adopted position.
         take_profit_pct: target distance (percent) for an adopted position.
         taker_fee_rate: for fee estimates.
+        lookup: how long an order missing on the exchange may still appear.
     """
 
     symbols: tuple[str, ...]
@@ -57,6 +74,7 @@ class ReconcilePolicy:
     stop_loss_pct: float = 3.0
     take_profit_pct: float = 5.0
     taker_fee_rate: float = 0.0005
+    lookup: LookupWindow = field(default_factory=LookupWindow)
 
 
 @dataclass
@@ -83,10 +101,12 @@ class Reconciler:
         journal: the trade journal.
         clock: aware UTC time.
         policy: see ``ReconcilePolicy``.
+        sleep: how to wait between lookups of an order that may still appear.
     """
 
-    def __init__(self, gateway: BinanceGateway, journal: JournalRepository,
-                 clock: Callable[[], datetime], policy: ReconcilePolicy) -> None:
+    def __init__(self, gateway: BinanceGateway, journal: LiveJournal,
+                 clock: Callable[[], datetime], policy: ReconcilePolicy,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         """Wire the collaborators."""
         self._gateway = gateway
         self._journal = journal
@@ -97,6 +117,8 @@ class Reconciler:
         self._tracker = PositionTracker(gateway, journal, self._protector, self._guard, clock,
                                         policy.taker_fee_rate)
         self._inflight = InFlightEntries(journal)
+        self._lookup = OrderLookup(gateway, clock, sleep, policy.lookup)
+        self._found: dict[str, ExchangeOrder | None] = {}  # entry id → the exchange's order
 
     def run(self) -> ReconcileReport:
         """Reconcile every symbol with state on either side.
@@ -106,6 +128,7 @@ class Reconciler:
                 for that symbol); the message lists every difference.
         """
         report = ReconcileReport()
+        self._enlist_journaled_entries()
         positions = {p.symbol: p for p in self._gateway.fetch_positions()}
         trades = {t.symbol: t for t in self._journal.open_trades(mode=TradeMode.LIVE)}
         entries = self._inflight.all()
@@ -118,6 +141,8 @@ class Reconciler:
                 report.conflicts.append(plan.conflict)
                 continue
             self._apply(plan, positions.get(symbol), report)
+        conflicted = {c.split(":", 1)[0] for c in report.conflicts}
+        self._settle_leftovers(conflicted, report)
         for line in report.done:
             log.warning("reconciliation: %s", line)
         if report.conflicts:
@@ -133,7 +158,7 @@ class Reconciler:
         for entry in self._inflight.all():
             if entry.symbol != symbol:
                 continue
-            found = self._gateway.fetch_order(symbol, entry.client_order_id)
+            found = self._entry_on_exchange(entry)
             entries.append(EntryFact(entry.client_order_id, PositionSide(entry.side),
                                      found.filled if found is not None else 0.0))
         open_ids = frozenset(
@@ -154,6 +179,55 @@ class Reconciler:
             protection_ids={e: (derived_id(e, STOP_SUFFIX), derived_id(e, TAKE_PROFIT_SUFFIX))
                             for e in expected_ids},
         )
+
+    def _enlist_journaled_entries(self) -> None:
+        """Entries the trading loop journaled but the venue never noted as in flight (a
+        crash in between) join the in-flight list, so they are settled like the others."""
+        listed = {e.client_order_id for e in self._inflight.all()}
+        for row in self._journal.orders_in_doubt():
+            if (row.purpose == "entry" and row.client_order_id not in listed
+                    and is_unsettled(row.purpose, row.status, row.trade_id)):
+                side = PositionSide.LONG if row.side is OrderSide.BUY else PositionSide.SHORT
+                self._inflight.add(InFlightEntry(row.client_order_id, row.symbol, str(side),
+                                                 row.quantity))
+
+    def _entry_on_exchange(self, entry: InFlightEntry) -> ExchangeOrder | None:
+        """The entry as the exchange knows it; a resting (limit) entry nobody waits for
+        any more is cancelled first, then read again (a fill may have raced the cancel)."""
+        row = self._journal.find_order(entry.client_order_id)
+        journaled_at = row.created_at if row is not None else self._clock()
+        order_type = row.type if row is not None else "market"
+        found = self._lookup.find(entry.symbol, entry.client_order_id, journaled_at,
+                                  order_type=order_type)
+        if found is not None and found.is_open:
+            try:
+                self._gateway.cancel_order(entry.symbol, entry.client_order_id)
+            except OrderNotFound:
+                pass  # filled or gone meanwhile: the read below tells
+            found = self._gateway.fetch_order(entry.symbol, entry.client_order_id)
+        self._found[entry.client_order_id] = found
+        return found
+
+    def _settle_leftovers(self, skip: set[str], report: ReconcileReport) -> None:
+        """Journal what became of every other order still in doubt (exits, protection)."""
+        for row in self._journal.orders_in_doubt():
+            if (row.symbol in skip or row.purpose == "entry"
+                    or not is_unsettled(row.purpose, row.status, row.trade_id)):
+                continue
+            found = self._lookup.find(row.symbol, row.client_order_id, row.created_at,
+                                      order_type=row.type)
+            report.done.append(f"{row.symbol}: {self._settle_order(row, found)}")
+
+    def _settle_order(self, row: OrderRecord, found: ExchangeOrder | None) -> str:
+        cid = row.client_order_id
+        if found is None:
+            self._journal.update_order(cid, status=OrderStatus.FAILED, error=NEVER_SENT)
+            return f"{row.purpose} order {cid} {NEVER_SENT}: marked failed"
+        status = journal_status(found)
+        self._journal.update_order(cid, status=status, exchange_order_id=found.id,
+                                   filled_quantity=found.filled,
+                                   average_price=found.average_price)
+        return f"{row.purpose} order {cid} found on the exchange: {status}"
 
     # -- actions --------------------------------------------------------------------------
 
@@ -176,23 +250,30 @@ class Reconciler:
     def _entry_failed(self, action: Action) -> str:
         entry_id = action.ref
         row = self._journal.find_order(entry_id)
-        symbol = row.symbol if row is not None else ""
-        found = self._gateway.fetch_order(symbol, entry_id) if symbol else None
+        found = self._found.get(entry_id)
         status = journal_status(found) if found is not None else OrderStatus.FAILED
         if row is not None:
             self._journal.update_order(entry_id, status=status,
-                                       error=None if found else "not found on the exchange")
+                                       error=None if found else NEVER_SENT)
+            if row.trade_id is not None:
+                self._cancel_trade(row.trade_id)
         self._tracker.cancel_pending_protection(entry_id)
         self._inflight.remove(entry_id)
+        if found is None:
+            return f"entry {entry_id} {NEVER_SENT}: marked failed"
         return f"entry {entry_id} never filled ({status})"
+
+    def _cancel_trade(self, trade_id: int) -> None:
+        trade = self._journal.get_trade(trade_id)
+        if trade is not None and trade.status == "open":
+            self._journal.cancel_trade(trade_id, reason="entry never filled")
 
     def _forget_entry(self, action: Action) -> str:
         self._inflight.remove(action.ref)
         return ""
 
     def _open_trade(self, action: Action) -> str:
-        row = self._journal.find_order(action.ref)
-        found = self._gateway.fetch_order(row.symbol, action.ref) if row else None
+        found = self._found.get(action.ref)
         if found is None:
             raise ReconcileConflict(f"entry {action.ref} vanished during reconciliation")
         trade_id, _ = open_trade_for_entry(self._journal, action.ref, found,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from bot.domain import PositionSide
 
@@ -64,12 +65,12 @@ class SymbolFacts:
 class Action:
     """One thing to do. ``kind`` is one of:
 
-    ``entry_failed`` (entry ``ref`` never filled), ``open_trade`` (journal the trade entry
-    ``ref`` opened), ``forget_entry`` (``ref`` is already a trade), ``close_trade`` (the
-    position of entry ``ref`` is gone: find how, journal it), ``protect`` (place the
-    ``detail`` order — ``stop`` or ``take_profit`` — of entry ``ref``), ``cancel``
-    (cancel the orphan trigger order ``ref``), ``adopt`` (journal and protect a position
-    the journal did not know).
+    ``entry_failed`` (entry ``ref`` never filled; a trade it has is cancelled),
+    ``open_trade`` (journal the trade entry ``ref`` opened), ``forget_entry`` (``ref`` is
+    already a trade), ``close_trade`` (the position of entry ``ref`` is gone: find how,
+    journal it), ``protect`` (place the ``detail`` order — ``stop`` or ``take_profit`` —
+    of entry ``ref``), ``cancel`` (cancel the orphan trigger order ``ref``), ``adopt``
+    (journal and protect a position the journal did not know).
     """
 
     kind: str
@@ -92,7 +93,8 @@ def plan_symbol(facts: SymbolFacts, *, adopt_unknown: bool) -> Plan:
     filled = [e for e in facts.entries if e.filled > 0]
     actions += [Action("entry_failed", e.entry_id) for e in facts.entries if e.filled <= 0]
     expected: tuple[str, PositionSide, float] | None = None
-    if facts.trade is not None:
+    never_filled = {e.entry_id for e in facts.entries if e.filled <= 0}
+    if facts.trade is not None and facts.trade.entry_id not in never_filled:
         t = facts.trade
         expected = (t.entry_id, t.side, t.quantity)
         strays = [e for e in filled if e.entry_id != t.entry_id]
@@ -135,6 +137,29 @@ def _against_position(facts: SymbolFacts, expected: tuple[str, PositionSide, flo
             actions.append(Action("protect", entry_id, kind))
     actions += [Action("cancel", cid) for cid in sorted(facts.open_protective - set(ids))]
     return Plan(facts.symbol, tuple(actions))
+
+
+def is_unsettled(purpose: str, status: str, trade_id: int | None) -> bool:
+    """Whether a journaled order's outcome still has to be asked of the exchange.
+
+    ``pending`` (journaled, maybe never sent) and ``unknown`` (sent, no clear answer) always
+    do; an entry still ``new`` / ``partially_filled`` without a trade is a resting limit
+    entry nobody waits for any more. Protective orders are ``new`` while they guard.
+    """
+    if status in ("pending", "unknown"):
+        return True
+    return purpose == "entry" and trade_id is None and status in ("new", "partially_filled")
+
+
+def still_settling(journaled_at: datetime, now: datetime, settle_seconds: float) -> bool:
+    """Whether an order journaled at ``journaled_at`` may yet appear on the exchange.
+
+    Binance may not show a just-accepted order for a moment, and refuses a request that
+    arrives later than its ``recvWindow``; past ``settle_seconds`` an order the exchange
+    does not know never reached it. A naive time is the journal's UTC.
+    """
+    at = journaled_at if journaled_at.tzinfo is not None else journaled_at.replace(tzinfo=UTC)
+    return now - at < timedelta(seconds=settle_seconds)
 
 
 def _same_quantity(a: float, b: float) -> bool:

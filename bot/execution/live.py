@@ -9,6 +9,9 @@ The sibling of ``PaperExecution`` behind ``ExecutionVenue``. What it guarantees:
   -1006/-1007) is resolved by looking the order up by client order id (``bot.exchange``
   does so, tolerating the short "does not exist yet" window); an entry still unresolved
   after that blocks its symbol until a later lookup settles it.
+* Entries are market orders, or (``entry_order="limit"``) GTC limit orders inside the mark
+  that are waited for until a timeout, then cancelled; a partial fill is the position, no
+  fill an ``InvalidOrder``. The order is read again after the cancel (a fill may race it).
 * Right after the entry fills, a reduce-only STOP_MARKET and TAKE_PROFIT_MARKET (mark-price
   triggered) are placed; if the stop cannot be, the position is closed at market at once,
   the event journaled, and the closure reported on the next ``on_mark_price``.
@@ -22,23 +25,32 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Literal
 
 from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
-from bot.errors import BotError, InvalidOrder, UnknownOrderOutcome
-from bot.exchange import BinanceGateway, MarginMode
+from bot.errors import BotError, ExchangeError, InvalidOrder, UnknownOrderOutcome
+from bot.exchange import BinanceGateway, ExchangeOrder, MarginMode
 from bot.execution.checks import replayed_entry, replayed_exit, validate_order
 from bot.execution.errors import NoOpenPosition
 from bot.execution.inflight import InFlightEntries, InFlightEntry
 from bot.execution.live_account import LiveAccount
 from bot.execution.live_guard import ExchangeGuard, TradingHalted
+from bot.execution.live_journal import LiveJournal
+from bot.execution.live_limit import LimitEntry, LimitTiming, limit_price
 from bot.execution.port import Clock, ExecutionMode
-from bot.execution.protection import EMERGENCY_EXIT_SUFFIX, Protector, derived_id
+from bot.execution.protection import (
+    EMERGENCY_EXIT_SUFFIX,
+    Protector,
+    derived_id,
+    journal_status,
+)
 from bot.execution.tracking import Held, PositionTracker
-from bot.journal import JournalRepository, NewOrder, OrderPurpose, TradeMode
+from bot.journal import NewOrder, OrderPurpose, TradeMode
 from bot.journal import OrderStatus as JournalStatus
 from bot.symbols import to_exchange_id
 
@@ -63,6 +75,12 @@ class LiveConfig:
         taker_fee_rate: used to estimate fees (order answers carry none).
         poll_interval_seconds: least time between two position polls.
         balance_ttl_seconds: how long a fetched balance is reused.
+        entry_order: ``market``, or ``limit`` (a GTC limit entry inside the mark).
+        limit_offset_pct: percent inside the mark of a limit entry's price.
+        limit_timeout_seconds: how long a limit entry waits before it is cancelled.
+        limit_poll_seconds: pause between two reads of a waiting limit entry.
+        settle_seconds: an unresolved entry still unknown to the exchange this long after
+            it was sent is taken as never placed.
     """
 
     symbols: tuple[str, ...]
@@ -71,6 +89,11 @@ class LiveConfig:
     taker_fee_rate: float = 0.0005
     poll_interval_seconds: float = 2.0
     balance_ttl_seconds: float = 5.0
+    entry_order: Literal["market", "limit"] = "market"
+    limit_offset_pct: float = 0.02
+    limit_timeout_seconds: float = 10.0
+    limit_poll_seconds: float = 0.5
+    settle_seconds: float = 15.0
 
 
 class LiveExecution:
@@ -78,16 +101,18 @@ class LiveExecution:
 
     Args:
         gateway: the exchange door (with API keys).
-        journal: the trade journal; its ``record_order`` must accept a repeat of the same
-            client order id (``bot.live_bootstrap.LiveJournal``), because the trading loop
-            journals exits the venue has already journaled before sending.
+        journal: the trade journal; a ``LiveJournal`` accepts a repeat of the same client
+            order id, because the trading loop journals exits the venue has already
+            journaled before sending.
         clock: aware UTC time.
         config: see ``LiveConfig``.
         crash_point: called at each named point of the order path; a no-op by default.
+        sleep: how to wait while a limit entry rests on the book.
     """
 
-    def __init__(self, gateway: BinanceGateway, journal: JournalRepository, clock: Clock,
-                 config: LiveConfig, crash_point: CrashPoint = no_crash) -> None:
+    def __init__(self, gateway: BinanceGateway, journal: LiveJournal, clock: Clock,
+                 config: LiveConfig, crash_point: CrashPoint = no_crash,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         """Wire the collaborators; nothing is sent until ``start``."""
         self._gateway = gateway
         self._journal = journal
@@ -100,7 +125,9 @@ class LiveExecution:
         self._inflight = InFlightEntries(journal)
         self._account = LiveAccount(gateway, self._guard, clock, config.balance_ttl_seconds)
         self._tracker = PositionTracker(gateway, journal, self._protector, self._guard,
-                                        clock, config.taker_fee_rate)
+                                        clock, config.taker_fee_rate, config.settle_seconds)
+        self._limit = LimitEntry(gateway, self._guard, clock, sleep, LimitTiming(
+            config.limit_timeout_seconds, config.limit_poll_seconds))
         self._marks: dict[str, tuple[float, datetime]] = {}
         self._closed: dict[str, ClosedPosition] = {}  # entry and exit ids → result
         self._last_poll: datetime | None = None
@@ -126,7 +153,12 @@ class LiveExecution:
             try:
                 self._guard.call(partial(self._gateway.set_margin_mode, symbol,
                                          self._config.margin_mode))
-            except InvalidOrder as exc:  # e.g. -4048: not while a position is open
+            except ExchangeError as exc:
+                # -4048 (not while a position is open) arrives as InvalidOrder or, off
+                # Binance's own host, as a plain ExchangeError: a refusal to note, not to
+                # stop for. Anything more specific (keys, bans, timeouts) still stops.
+                if type(exc) not in (InvalidOrder, ExchangeError):
+                    raise
                 log.warning("%s: margin mode left as it is: %s", symbol, exc)
         with self._lock:
             self._tracker.load_open_trades()
@@ -136,10 +168,12 @@ class LiveExecution:
     # -- orders ---------------------------------------------------------------------------
 
     def open_position(self, order: SizedOrder, client_order_id: str) -> Position:
-        """Send a market entry, then protect it; see ``ExecutionVenue`` and the module doc.
+        """Send the entry (market or limit), then protect it; see ``ExecutionVenue`` and the
+        module doc.
 
         Raises:
-            InvalidOrder: bad order, a position (or an unresolved entry) on the symbol.
+            InvalidOrder: bad order, a position (or an unresolved entry) on the symbol, a
+                limit entry that did not fill before its timeout (cancelled).
             UnknownOrderOutcome: the entry's fate is unknown even after lookups; the symbol
                 stays blocked until a later poll settles it.
             RateLimited, TradingHalted: no request may leave now.
@@ -153,12 +187,11 @@ class LiveExecution:
             self._guard.check()
             if self._tracker.busy(symbol):
                 raise InvalidOrder(f"{symbol}: a position or an unresolved entry is open")
-            self._journal_entry(order, symbol, client_order_id)
+            price = self._limit_price(order, symbol)
+            self._journal_entry(order, symbol, client_order_id, price)
             self._crash("before_request")
             try:
-                filled = self._guard.call(lambda: self._gateway.create_market_order(
-                    symbol, OrderSide.to_open(order.intent.side), order.quantity,
-                    client_order_id, reference_price=order.intent.reference_price))
+                filled = self._send_entry(order, symbol, client_order_id, price)
             except UnknownOrderOutcome:
                 self._tracker.unresolved(client_order_id, symbol)
                 raise
@@ -166,6 +199,8 @@ class LiveExecution:
                 self._entry_refused(client_order_id, exc)
                 raise
             self._crash("after_reply")
+            if filled.filled <= 0:
+                self._entry_unfilled(client_order_id, filled, price)
             held = self._tracker.entry_filled(order, client_order_id, filled)
             self._crash("after_fill")
             self._tracker.protect(held, self._crash, fresh=True)
@@ -264,14 +299,51 @@ class LiveExecution:
         self._closed[closed.position.client_order_id] = closed
         self._closed[closed.exit_client_order_id] = closed
 
-    def _journal_entry(self, order: SizedOrder, symbol: str, client_order_id: str) -> None:
+    def _limit_price(self, order: SizedOrder, symbol: str) -> float | None:
+        """A limit entry's price from the latest mark (the decision's when none), or
+        ``None`` for a market entry."""
+        if self._config.entry_order != "limit":
+            return None
+        latest = self._marks.get(symbol)
+        mark = latest[0] if latest is not None else order.intent.reference_price
+        return limit_price(OrderSide.to_open(order.intent.side), mark,
+                           self._config.limit_offset_pct)
+
+    def _send_entry(self, order: SizedOrder, symbol: str, client_order_id: str,
+                    price: float | None) -> ExchangeOrder:
+        side = OrderSide.to_open(order.intent.side)
+        if price is not None:
+            return self._limit.run(symbol, side, order.quantity, price, client_order_id)
+        return self._guard.call(lambda: self._gateway.create_market_order(
+            symbol, side, order.quantity, client_order_id,
+            reference_price=order.intent.reference_price))
+
+    def _entry_unfilled(self, client_order_id: str, answer: ExchangeOrder,
+                        price: float | None) -> None:
+        """Nothing filled (a limit entry timed out, a market one expired): journal it, let
+        nothing stay in flight, and refuse."""
+        self._journal.update_order(client_order_id, status=journal_status(answer),
+                                   exchange_order_id=answer.id, filled_quantity=0.0)
+        self._tracker.cancel_pending_protection(client_order_id)
+        self._inflight.remove(client_order_id)
+        if price is not None:
+            raise InvalidOrder(
+                f"{answer.symbol}: limit entry {client_order_id} at {price:g} not filled "
+                f"within {self._config.limit_timeout_seconds:g} s; cancelled")
+        raise InvalidOrder(f"entry {client_order_id} did not fill ({answer.status})")
+
+    def _journal_entry(self, order: SizedOrder, symbol: str, client_order_id: str,
+                       price: float | None) -> None:
         """Everything a restart needs, committed before the entry leaves."""
+        order_type = "market" if price is None else "limit"
         if self._journal.find_order(client_order_id) is None:
             self._journal.record_order(NewOrder(
-                client_order_id=client_order_id, symbol=symbol, type="market",
+                client_order_id=client_order_id, symbol=symbol, type=order_type,
                 side=OrderSide.to_open(order.intent.side), quantity=order.quantity,
-                purpose=OrderPurpose.ENTRY, mode=TradeMode.LIVE,
+                purpose=OrderPurpose.ENTRY, mode=TradeMode.LIVE, price=price,
             ))
+        elif price is not None:  # the trading loop journals every entry as a market one
+            self._journal.describe_order(client_order_id, order_type=order_type, price=price)
         self._tracker.journal_protection_levels(order, symbol, client_order_id)
         self._inflight.add(InFlightEntry(client_order_id, symbol, str(order.intent.side),
                                          order.quantity))

@@ -31,6 +31,7 @@ from bot.execution.protection import (
 )
 from bot.journal import JournalRepository, NewOrder, OrderPurpose, TradeMode, TradeRecord
 from bot.journal import OrderStatus as JournalStatus
+from bot.reconcile import still_settling
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +79,14 @@ class PositionTracker:
         guard: the back-off / halt brake every request passes.
         clock: aware UTC time.
         fee_rate: taker fee rate for fee estimates.
+        settle_seconds: an unresolved entry the exchange still does not know this long
+            after it was sent never reached it (see ``bot.execution.live_lookup``).
     """
 
     def __init__(self, gateway: BinanceGateway, journal: JournalRepository,
                  protector: Protector, guard: ExchangeGuard,
-                 clock: Callable[[], datetime], fee_rate: float) -> None:
+                 clock: Callable[[], datetime], fee_rate: float,
+                 settle_seconds: float = 15.0) -> None:
         """Nothing held yet."""
         self._gateway = gateway
         self._journal = journal
@@ -90,8 +94,10 @@ class PositionTracker:
         self._guard = guard
         self._clock = clock
         self._fee_rate = fee_rate
+        self._settle_seconds = settle_seconds
         self._held: dict[str, Held] = {}
-        self._unresolved: dict[str, str] = {}  # entry client order id → symbol
+        # entry client order id → (symbol, when its outcome turned out unknown)
+        self._unresolved: dict[str, tuple[str, datetime]] = {}
         self._closures: dict[str, list[ClosedPosition]] = {}
         self._marks: dict[str, float] = {}
 
@@ -118,7 +124,7 @@ class PositionTracker:
 
     def busy(self, symbol: str) -> bool:
         """Whether a position or an unresolved entry is on ``symbol``."""
-        return symbol in self._held or symbol in self._unresolved.values()
+        return symbol in self._held or any(s == symbol for s, _ in self._unresolved.values())
 
     def anything_to_follow(self) -> bool:
         """Whether polling has anything to look at."""
@@ -134,7 +140,7 @@ class PositionTracker:
 
     def unresolved(self, client_order_id: str, symbol: str) -> None:
         """An entry whose outcome even lookups could not tell: block the symbol, keep looking."""
-        self._unresolved[client_order_id] = symbol
+        self._unresolved[client_order_id] = (symbol, self._clock())
         log.error("%s: entry %s outcome unknown; no new entry there until it is settled",
                   symbol, client_order_id)
 
@@ -299,12 +305,20 @@ class PositionTracker:
                 self._closures.setdefault(symbol, []).append(closed)
             elif not held.protected:
                 self.protect(held, lambda _p: None)
-        for entry_id, symbol in list(self._unresolved.items()):
-            self._settle_unresolved(entry_id, symbol, inflight)
+        for entry_id, (symbol, since) in list(self._unresolved.items()):
+            self._settle_unresolved(entry_id, symbol, since, inflight)
         self._forget_settled(inflight)
 
-    def _settle_unresolved(self, entry_id: str, symbol: str, inflight: InFlightEntries) -> None:
+    def _settle_unresolved(self, entry_id: str, symbol: str, since: datetime,
+                           inflight: InFlightEntries) -> None:
         found = self._guard.call(lambda: self._gateway.fetch_order(symbol, entry_id))
+        if found is None and not still_settling(since, self._clock(), self._settle_seconds):
+            del self._unresolved[entry_id]  # too late to appear: it never reached Binance
+            self._journal.update_order(entry_id, status=JournalStatus.FAILED,
+                                       error="never reached the exchange")
+            self.cancel_pending_protection(entry_id)
+            inflight.remove(entry_id)
+            return
         if found is None or found.is_open:
             return  # still unknown: keep the symbol blocked and look again next time
         del self._unresolved[entry_id]

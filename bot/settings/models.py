@@ -300,6 +300,9 @@ class LiveSettings(_Section):
     adopt_unknown_positions: bool = False  # at start: journal and protect, else refuse to start
     poll_interval: float = Field(default=2.0, gt=0)  # seconds between position/order polls
     taker_fee_rate: float = Field(default=0.0005, ge=0, lt=0.01)  # fee estimate per fill
+    entry_order: Literal["market", "limit"] = "market"  # how entries are sent
+    limit_offset_pct: float = Field(default=0.02, ge=0, lt=5)  # % inside the mark (limit)
+    limit_timeout_seconds: float = Field(default=10.0, gt=0, le=300)  # then cancelled
 
 
 class Settings(BaseSettings):

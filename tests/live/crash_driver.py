@@ -17,10 +17,10 @@ from bot.exchange import BinanceGateway
 from bot.execution.live import LiveConfig, LiveExecution
 from bot.journal import TradeMode, create_engine_for, make_session_factory
 from bot.live_bootstrap import LiveJournal
-from bot.live_reconcile import ReconcilePolicy, Reconciler
+from bot.live_reconcile import Reconciler
 from bot.sim import SimExchange
 from bot.trade_log import TradeLog
-from tests.live.helpers import SYMBOL, entry_id, make_gateway, sized, utc_now
+from tests.live.helpers import SYMBOL, entry_id, fast_policy, make_gateway, sized, utc_now
 
 ENTRY_POINTS = ("before_request", "after_accept", "after_reply", "after_fill", "after_stop",
                 "before_trade_journal")
@@ -57,7 +57,7 @@ def step(sim: SimExchange, db: Path, crash_at: str | None, at: datetime) -> None
     kill = _Killer(crash_at)
     journal = LiveJournal(make_session_factory(create_engine_for(f"sqlite:///{db}")), utc_now)
     gateway = make_gateway(sim, lookups=2)
-    Reconciler(gateway, journal, utc_now, ReconcilePolicy(symbols=(SYMBOL,))).run()
+    Reconciler(gateway, journal, utc_now, fast_policy()).run()
     venue = LiveExecution(_CrashingGateway(gateway, kill),  # type: ignore[arg-type]
                           journal, utc_now,
                           LiveConfig(symbols=(SYMBOL,), poll_interval_seconds=0.0), kill)

@@ -10,13 +10,17 @@ from pathlib import Path
 from bot.domain import EntryIntent, PositionSide, SizedOrder, to_epoch_ms
 from bot.exchange import BinanceGateway, ExchangeConfig, LookupPolicy, RetryPolicy, build_gateway
 from bot.execution.live import CrashPoint, LiveConfig, LiveExecution, no_crash
+from bot.execution.live_lookup import LookupWindow
 from bot.journal import OrderPurpose, TradeMode
 from bot.live_bootstrap import LiveJournal, open_live_journal
+from bot.live_reconcile import ReconcilePolicy
 from bot.sim import MarketConfig, SimExchange
 from bot.trade_log import client_order_id
 
 SYMBOL = "BTCUSDT"
 PRICE = 90_000.0
+# An order missing on the exchange is taken as never sent after 0.3 s (15 s in production).
+FAST_LOOKUP = LookupWindow(delay_seconds=0.05, settle_seconds=0.3)
 
 
 def utc_now() -> datetime:
@@ -52,10 +56,17 @@ def make_journal(path: Path) -> LiveJournal:
 
 
 def make_venue(gateway: BinanceGateway, journal: LiveJournal, *,
-               crash_point: CrashPoint = no_crash, poll: float = 0.0) -> LiveExecution:
+               crash_point: CrashPoint = no_crash, poll: float = 0.0,
+               limit_timeout: float | None = None) -> LiveExecution:
+    """A started venue; ``limit_timeout`` set: limit entries waiting that long."""
+    limit = {} if limit_timeout is None else {
+        "entry_order": "limit", "limit_timeout_seconds": limit_timeout,
+        "limit_poll_seconds": 0.05}
     venue = LiveExecution(gateway, journal, utc_now,
                           LiveConfig(symbols=(SYMBOL,), leverage=5,
-                                     poll_interval_seconds=poll, balance_ttl_seconds=0.0),
+                                     poll_interval_seconds=poll, balance_ttl_seconds=0.0,
+                                     settle_seconds=FAST_LOOKUP.settle_seconds,
+                                     **limit),  # type: ignore[arg-type]
                           crash_point)
     venue.start()
     return venue
@@ -80,3 +91,8 @@ def move_price(sim: SimExchange, price: float, symbol: str = SYMBOL) -> None:
     """Set the mark and let the simulated account react at once."""
     sim.market.set_price(symbol, price)
     sim.rest.on_mark_prices()
+
+
+def fast_policy(*, adopt: bool = False) -> ReconcilePolicy:
+    """Reconciliation of ``SYMBOL`` with a short settling window."""
+    return ReconcilePolicy(symbols=(SYMBOL,), adopt_unknown=adopt, lookup=FAST_LOOKUP)

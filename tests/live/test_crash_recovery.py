@@ -21,10 +21,10 @@ from bot.exchange import OrderStatus
 from bot.execution.protection import derived_id
 from bot.journal import TradeMode, upgrade_to_head
 from bot.live_bootstrap import LiveJournal, open_live_journal
-from bot.live_reconcile import ReconcilePolicy, Reconciler
+from bot.live_reconcile import Reconciler
 from bot.sim import SimExchange
 from tests.live import crash_driver
-from tests.live.helpers import PRICE, SYMBOL, make_gateway, move_price, utc_now
+from tests.live.helpers import PRICE, SYMBOL, fast_policy, make_gateway, move_price, utc_now
 
 ROUNDS = 140
 ORDER_ENDPOINT = "POST /fapi/v1/order"
@@ -77,7 +77,7 @@ def test_sigkill_at_random_points_never_doubles_or_strips_a_position(
     # Assert: a last clean restart reconciles; then count what matters
     journal = open_live_journal(f"sqlite:///{db}", utc_now)
     gateway = make_gateway(sim)
-    Reconciler(gateway, journal, utc_now, ReconcilePolicy(symbols=(SYMBOL,))).run()
+    Reconciler(gateway, journal, utc_now, fast_policy()).run()
     report = _audit(sim, journal, gateway)
     print(f"crash test: {ROUNDS} rounds, {kills} SIGKILLs, largest position {largest}, "
           f"{report}")

@@ -41,6 +41,8 @@ CASES = [
          [("close_trade", E, "")]),
     Case("entry never sent", facts(entries=(EntryFact(E, LONG, 0.0),)),
          [("entry_failed", E, "")]),
+    Case("trade whose own entry never left", facts(TRADE, entries=(EntryFact(E, LONG, 0.0),)),
+         [("entry_failed", E, "")]),
     Case("entry filled, trade not journaled",
          facts(entries=(EntryFact(E, LONG, 0.01),), position=PositionFact(LONG, 0.01)),
          [("open_trade", E, ""), ("protect", E, "stop"), ("protect", E, "take_profit")]),

@@ -47,8 +47,8 @@ def test_paper_sim_run_as_a_subprocess_trades_and_journals(tmp_path: Path) -> No
     )
     assert result.returncode == 0, result.stderr[-2000:]
     journal = open_journal(_env(tmp_path)["BOT_JOURNAL__URL"])
-    assert journal.list_signals()
-    assert any(t.status == "closed" for t in journal.list_trades())
+    assert journal.list_signals(), result.stderr[-3000:]
+    assert any(t.status == "closed" for t in journal.list_trades()), result.stderr[-3000:]
     assert len(journal.list_equity_snapshots()) >= 2
     assert "Traceback" not in result.stderr
     _assert_consistent(tmp_path / "journal.db")
