@@ -30,6 +30,7 @@ from bot.errors import (
     UnknownOrderOutcome,
 )
 from bot.exchange import orders, parsing
+from bot.exchange.candles import KLINES_PER_REQUEST, page_candles
 from bot.exchange.errors import translating
 from bot.exchange.markets import MarketCatalog
 from bot.exchange.models import (
@@ -55,9 +56,6 @@ T = TypeVar("T")
 
 _SETTLE_ASSET = "USDT"
 _MAX_LEVERAGE = 125
-# Binance USDⓈ-M serves up to 1500 klines a request, but ccxt 4.5.90's fetch_ohlcv keeps at
-# most 1000 of an answer (parse_ohlcvs cuts to its spot-sized maxLimit), so pages are 1000.
-_KLINES_PER_REQUEST = 1000
 
 
 class BinanceGateway:
@@ -151,22 +149,17 @@ class BinanceGateway:
         except ValueError as e:
             raise ConfigError(str(e)) from None
         unified = self._catalog.unified(symbol)
-        exchange_id = to_exchange_id(unified)
-        cursor, end = to_epoch_ms(since), to_epoch_ms(until)
         # ``until`` becomes Binance's endTime, which is inclusive.
-        params = {"until": end - 1}
-        candles: list[Candle] = []
-        while cursor < end:
+        params = {"until": to_epoch_ms(until) - 1}
+
+        def fetch_page(cursor: int) -> list[Any]:
             page = self._read("fetch candles", partial(
-                self._exchange.fetch_ohlcv, unified, timeframe, cursor, _KLINES_PER_REQUEST,
+                self._exchange.fetch_ohlcv, unified, timeframe, cursor, KLINES_PER_REQUEST,
                 params))
-            rows = [parsing.candle(exchange_id, row) for row in page or []]
-            fresh = [c for c in rows if cursor <= to_epoch_ms(c.open_time) < end]
-            candles.extend(fresh)
-            if not fresh or len(rows) < _KLINES_PER_REQUEST:
-                break  # the exchange has no more (or will not move forward)
-            cursor = to_epoch_ms(fresh[-1].open_time) + step
-        return candles
+            return list(page or [])
+
+        return page_candles(fetch_page, to_exchange_id(unified), to_epoch_ms(since),
+                            to_epoch_ms(until), step)
 
     # -- account ---------------------------------------------------------------------------
 
