@@ -6,7 +6,9 @@ Run: ``.venv/bin/python -m benchmarks.history_bench [--hours 24] [--symbols 20]`
    ``HistoryStore`` (batched SQLite inserts) → heatmap (``add_liquidation``), with every
    symbol's clusters recomputed each ``update_interval`` (5 s) of wall time, as the live
    heatmap's updater does; events per second over the whole pipeline. Then stored events →
-   heatmap (what ``bot replay`` does), and the cost of one full refresh of 20 symbols.
+   heatmap event by event (``bot replay`` at a speed > 0) and in chunks (``bot replay``
+   at speed 0: ``replay_bulk``), with the period's mark prices fed too, and the cost of one
+   full refresh of 20 symbols.
 2. Backtest: synthetic data for ``--symbols`` symbols over ``--hours`` (a random-walk mark
    price every second per symbol, liquidations in bursts around recent prices), backtested
    at a 5 s signal interval; wall seconds of the backtest alone (data generation excluded).
@@ -22,10 +24,11 @@ from pathlib import Path
 import numpy as np
 import orjson
 
-from bot.domain import Liquidation, from_epoch_ms, to_epoch_ms
+from bot.domain import from_epoch_ms, to_epoch_ms
 from bot.heatmap import LiveLiquidationHeatmap, parse_frame
 from bot.history.clock import ManualClock
-from bot.history.columns import liquidation_columns
+from bot.history.columns import StoredMarks, liquidation_columns
+from bot.history.replay import ReplayStats, replay, replay_bulk
 from bot.history.runs import BacktestRequest, run_backtest
 from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.journal import create_engine_for, upgrade_to_head
@@ -105,43 +108,35 @@ def bench_replay(store: HistoryStore, events: list[LiquidationEvent]) -> None:
 
 
 def replay_from_store(store: HistoryStore) -> None:
-    """Stored events → heatmap (``bot replay`` at full speed), one refresh at the end."""
+    """Stored events → heatmap one by one (``bot replay --speed X``, minus the waiting)."""
     clock = ManualClock(from_epoch_ms(START_MS))
     heatmap = LiveLiquidationHeatmap(clock=clock)
     started = time.perf_counter()
-    count = 0
-    for e in store.iter_liquidations():
-        heatmap.add_liquidation(Liquidation(e.symbol, e.side, e.price,  # type: ignore[arg-type]
-                                            e.quantity, from_epoch_ms(e.time_ms)))
-        count += 1
-    clock.set_ms(e.time_ms)
+    stats = replay(store.iter_liquidations(), store.iter_mark_prices(), heatmap, clock)
     heatmap.refresh()
-    elapsed = time.perf_counter() - started
-    print(f"replay store→heatmap+clusters: {count:,} events in {elapsed:.2f} s = "
-          f"{count / elapsed:,.0f} events/s")
+    _print_replay("store→heatmap+clusters, event by event", stats,
+                  time.perf_counter() - started)
     replay_columns(store)
 
 
 def replay_columns(store: HistoryStore) -> None:
-    """Stored rows → numpy columns → ``add_liquidations`` per symbol → clusters (bulk path).
+    """Stored rows → numpy columns → heatmap → clusters: ``bot replay --speed 0``.
 
-    Clusters are recomputed after every chunk (200,000 rows) and at the end; in a live
-    heatmap they would be recomputed every ``update_interval`` of wall time, i.e. less often.
+    ``replay_bulk`` as the command runs it; clusters are recomputed every 0.5 s of wall time
+    (what the command's display asks for) and at the end.
     """
     clock = ManualClock(from_epoch_ms(START_MS))
     heatmap = LiveLiquidationHeatmap(clock=clock)
     started = time.perf_counter()
-    count = refreshes = 0
-    for chunk in liquidation_columns(store.engine):
-        for symbol, columns in chunk.items():
-            heatmap.add_liquidations(symbol, columns)
-            count += len(columns)
-            clock.set_ms(max(clock.now_ms, int(columns.time_ms[-1])))
-        heatmap.refresh()
-        refreshes += 1
-    elapsed = time.perf_counter() - started
-    print(f"replay store→columns→heatmap store→clusters (bulk, {refreshes} refreshes): "
-          f"{count:,} events in {elapsed:.2f} s = {count / elapsed:,.0f} events/s")
+    stats = replay_bulk(liquidation_columns(store.engine), StoredMarks(store), heatmap,
+                        clock, on_tick=heatmap.refresh)
+    _print_replay("store→columns→heatmap+clusters, bulk (replay_bulk)", stats,
+                  time.perf_counter() - started)
+
+
+def _print_replay(label: str, stats: ReplayStats, elapsed: float) -> None:
+    print(f"replay {label}: {stats.liquidations:,} liquidations (+{stats.mark_prices:,} mark "
+          f"prices) in {elapsed:.2f} s = {stats.liquidations / elapsed:,.0f} liquidations/s")
 
 
 def main() -> None:
@@ -156,7 +151,10 @@ def main() -> None:
         url = f"sqlite:///{Path(tmp) / 'history.db'}"
         upgrade_to_head(url)
         store = HistoryStore(create_engine_for(url))
-        _, replay_events = synthetic(20, args.replay_events / 20 / 3600, 3600.0, seed=2)
+        # One liquidation per symbol-second, with its mark price: a very busy market.
+        replay_marks, replay_events = synthetic(20, args.replay_events / 20 / 3600, 3600.0,
+                                                seed=2)
+        store.add_mark_prices(replay_marks)
         bench_replay(store, replay_events)
 
         url = f"sqlite:///{Path(tmp) / 'backtest.db'}"

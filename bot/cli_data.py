@@ -220,15 +220,20 @@ def replay(
 ) -> None:
     """Push recorded liquidations (and prices) through the heatmap as if live, and show it."""
     from bot.cli_support import load
+    from bot.errors import ConfigError
+    from bot.history.importers import HistoryImportError
     from bot.history.replay_view import run_replay
     from bot.history.wiring import database_url
 
     settings = load(config)
     if speed < 0:
         raise typer.BadParameter("must be ≥ 0", param_hint="--speed")
-    run_replay(settings, file=file, store_url=database_url(db, settings),
-               start_ms=_ms(start, "--from"), end_ms=_ms(end, "--to"), speed=speed,
-               symbol=symbol)
+    try:
+        run_replay(settings, file=file, store_url=database_url(db, settings),
+                   start_ms=_ms(start, "--from"), end_ms=_ms(end, "--to"), speed=speed,
+                   symbol=symbol)
+    except HistoryImportError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def backtest(

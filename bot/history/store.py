@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +44,7 @@ _GAP: Table = RecordingGapRow.__table__  # type: ignore[assignment]
 _SESSION: Table = RecordingSessionRow.__table__  # type: ignore[assignment]
 _DOWNLOAD: Table = PriceDownloadRow.__table__  # type: ignore[assignment]
 _READ_CHUNK = 50_000
+_AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 
 class LiquidationEvent(NamedTuple):
@@ -216,6 +217,50 @@ class HistoryStore:
             for row in result:
                 yield LiquidationEvent(row[0], row[1], row[2], row[3], row[4])
 
+    def liquidation_counts(self, start_ms: int | None = None,
+                           end_ms: int | None = None) -> dict[str, int]:
+        """Number of liquidations per symbol with ``start_ms <= time_ms < end_ms``."""
+        query = _ranged(select(_LIQ.c.symbol, func.count()), _LIQ.c.time_ms, start_ms, end_ms)
+        with self._engine.connect() as conn:
+            rows = conn.execute(query.group_by(_LIQ.c.symbol)).all()
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    def first_liquidation_ms(self, start_ms: int | None = None,
+                             end_ms: int | None = None) -> int | None:
+        """Time of the first liquidation with ``start_ms <= time_ms < end_ms``, or None."""
+        query = _ranged(select(func.min(_LIQ.c.time_ms)), _LIQ.c.time_ms, start_ms, end_ms)
+        with self._engine.connect() as conn:
+            first = conn.execute(query).scalar_one()
+        return None if first is None else int(first)
+
+    def latest_mark_prices(self, until_ms: int, start_ms: int | None = None,
+                           symbols: Sequence[str] | None = None) -> dict[str, float]:
+        """Each symbol's newest mark price with ``start_ms <= time_ms <= until_ms``.
+
+        One primary-key lookup per symbol (all symbols with prices when ``symbols`` is
+        empty): cheap however many prices the period holds.
+        """
+        names = list(symbols) if symbols else self.symbols_with_prices()
+        out: dict[str, float] = {}
+        with self._engine.connect() as conn:
+            for name in names:
+                query = _ranged(select(_MARK.c.price), _MARK.c.time_ms, start_ms, until_ms + 1)
+                price = conn.execute(query.where(_MARK.c.symbol == name)
+                                     .order_by(_MARK.c.time_ms.desc()).limit(1)).scalar()
+                if price is not None:
+                    out[name] = float(price)
+        return out
+
+    def mark_price_summary(self, start_ms: int | None = None,
+                           end_ms: int | None = None) -> tuple[int, int | None, int | None]:
+        """Number of mark prices with ``start_ms <= time_ms < end_ms``, first and last time."""
+        query = _ranged(select(func.count(), func.min(_MARK.c.time_ms),
+                               func.max(_MARK.c.time_ms)), _MARK.c.time_ms, start_ms, end_ms)
+        with self._engine.connect() as conn:
+            count, first, last = conn.execute(query).one()
+        return (int(count), None if first is None else int(first),
+                None if last is None else int(last))
+
     def mark_prices(self, start_ms: int | None = None, end_ms: int | None = None,
                     symbols: Sequence[str] | None = None) -> dict[str, PriceSeries]:
         """Mark prices per symbol with ``start_ms <= time_ms < end_ms``, in time order."""
@@ -333,8 +378,8 @@ def _insert_ignoring_repeats(conn: Connection, table: Any, rows: Iterable[dict[s
     return max(int(result.rowcount), 0)
 
 
-def _ranged(query: Select[Any], column: Any, start_ms: int | None,
-            end_ms: int | None) -> Select[Any]:
+def _ranged(query: _AnySelect, column: Any, start_ms: int | None,
+            end_ms: int | None) -> _AnySelect:
     if start_ms is not None:
         query = query.where(column >= start_ms)
     if end_ms is not None:

@@ -16,11 +16,11 @@ from pathlib import Path
 
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import stream_names, stream_url
+from bot.history.importers import recorder_events
 from bot.history.recorder import Recorder, RecorderStats
 from bot.history.store import HistoryStore, LiquidationEvent
 from bot.journal import create_engine_for, upgrade_to_head
 from bot.settings import Settings
-from bot.sim.recorded import read_recorder_csv
 
 log = logging.getLogger(__name__)
 
@@ -96,11 +96,10 @@ def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: 
 
 
 def recorder_file_events(path: Path) -> list[LiquidationEvent]:
-    """A recorder CSV as distinct events in time order (for ``bot replay FILE``)."""
-    seen: dict[LiquidationEvent, None] = {}
-    for order in read_recorder_csv(path):
-        liq = order.to_liquidation()
-        time_ms = order.trade_time_ms
-        seen.setdefault(LiquidationEvent(liq.symbol, liq.side, time_ms, liq.price,
-                                         liq.quantity), None)
-    return sorted(seen, key=lambda e: e.time_ms)
+    """A recorder CSV as distinct events in time order (for ``bot replay FILE``).
+
+    Raises:
+        HistoryImportError: a malformed row (the message names the file and line).
+    """
+    distinct = dict.fromkeys(recorder_events(path))
+    return sorted(distinct, key=lambda e: e.time_ms)
