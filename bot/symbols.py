@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _QUOTES = ("USDT", "USDC", "FDUSD", "BUSD")
 
 
+# Cached: called for every price and event (a backtest: millions of times) with a handful
+# of names; bounded so junk names from a bad stream cannot grow it.
+@lru_cache(maxsize=4096)
 def to_exchange_id(symbol: str) -> str:
     """Return the Binance id for ``symbol``: ``'BTC/USDT:USDT'`` → ``'BTCUSDT'``.
 

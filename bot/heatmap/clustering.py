@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain import LiquidationCluster, to_epoch_ms
+from bot.domain import LiquidationCluster, LiquidationSide, to_epoch_ms
 from bot.heatmap.store import EventColumns
 
 _MS_PER_MINUTE = 60_000.0
@@ -121,6 +121,14 @@ class ClusterTable:
         self, symbol: str, now: datetime, current_price: float | None
     ) -> list[LiquidationCluster]:
         """Build the ``LiquidationCluster`` objects, strongest first."""
+        return clusters_from_rows(self.rows(), symbol, now, current_price)
+
+    def rows(self) -> list[ClusterRow]:
+        """The clusters as plain tuples, everything but the price-dependent distance.
+
+        Kept by callers that rebuild the objects whenever the price moves (a live heatmap,
+        a backtest every simulated second): the array-to-Python conversion is done once.
+        """
         # Columns as Python lists: per-element numpy scalar access costs more than the math.
         cols = [
             a.tolist()
@@ -129,17 +137,25 @@ class ClusterTable:
                       self.short_notional)
         ]
         # datetime64 → naive datetime in C, then tag UTC: 5x cheaper than timedelta arithmetic.
-        newest = self.newest_ms.astype("datetime64[ms]").tolist()
-        # Positional arguments in field order: hundreds of symbols are built per refresh.
-        return [
-            LiquidationCluster(
-                symbol, lvl, "long" if long_side else "short", count, notional, strength,
-                distance_pct(lvl, current_price), now, low, high, long_n, short_n,
-                newest_i.replace(tzinfo=UTC),
-            )
-            for lvl, long_side, count, notional, strength, low, high, long_n, short_n, newest_i
-            in zip(*cols, newest, strict=True)
-        ]
+        newest = [n.replace(tzinfo=UTC) for n in self.newest_ms.astype("datetime64[ms]").tolist()]
+        return [(lvl, "long" if long_side else "short", *rest)
+                for lvl, long_side, *rest in zip(*cols, newest, strict=True)]
+
+
+ClusterRow = tuple[float, LiquidationSide, int, float, float, float, float, float, float, datetime]
+"""A cluster's fields in ``LiquidationCluster`` order, without symbol, distance and time."""
+
+
+def clusters_from_rows(rows: list[ClusterRow], symbol: str, now: datetime,
+                       current_price: float | None) -> list[LiquidationCluster]:
+    """``LiquidationCluster`` objects from ``ClusterTable.rows`` at ``current_price``."""
+    # Positional arguments in field order: hundreds of symbols are built per refresh.
+    return [
+        LiquidationCluster(symbol, lvl, side, count, notional, strength,
+                           distance_pct(lvl, current_price), now, low, high, long_n, short_n,
+                           newest)
+        for lvl, side, count, notional, strength, low, high, long_n, short_n, newest in rows
+    ]
 
 
 _NO_FLOATS: FloatArray = np.empty(0, np.float64)

@@ -23,7 +23,14 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.domain import Liquidation, LiquidationCluster
-from bot.heatmap.clustering import ClusterParams, ClusterTable, cluster_table, price_order
+from bot.heatmap.clustering import (
+    ClusterParams,
+    ClusterRow,
+    ClusterTable,
+    cluster_table,
+    clusters_from_rows,
+    price_order,
+)
 from bot.heatmap.parse import parse_frame
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
@@ -69,6 +76,7 @@ class _Published:
     computed_at: datetime
     clusters: tuple[LiquidationCluster, ...] | None = None
     price: float | None = None
+    rows: list[ClusterRow] | None = None
 
 
 @dataclass(slots=True)
@@ -250,7 +258,10 @@ class LiveLiquidationHeatmap:
         clusters = published.clusters
         if clusters is None or price != published.price:
             # Built lazily (and kept) so a refresh of every symbol is pure array work.
-            clusters = tuple(published.table.to_clusters(key, published.computed_at, price))
+            if published.rows is None:
+                published.rows = published.table.rows()
+            clusters = tuple(clusters_from_rows(published.rows, key, published.computed_at,
+                                                price))
             published.clusters, published.price = clusters, price
         return list(clusters)
 

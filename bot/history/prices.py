@@ -9,9 +9,12 @@ treat it as the latest known price rather than as a dead feed.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 
 import numpy as np
+import numpy.typing as npt
 
 from bot.domain import MarkPrice, from_epoch_ms
 from bot.history.store import PriceSeries
@@ -29,10 +32,14 @@ class RecordedMarkPrices:
 
     def __init__(self, series: Mapping[str, PriceSeries], now_ms: Callable[[], int],
                  hold_ms: int = 0) -> None:
-        self._series = dict(series)
+        # Stdlib arrays: a backtest polls every symbol each simulated second, and ``bisect``
+        # plus item access on an ``array`` cost a fraction of numpy's per-call overhead
+        # while taking the same 8 bytes per value (lists would take 8x the memory).
+        self._times = {s: _int64s(p.times_ms) for s, p in series.items()}
+        self._prices = {s: _float64s(p.prices) for s, p in series.items()}
         self._now_ms = now_ms
         self._hold_ms = hold_ms
-        self._next = dict.fromkeys(self._series, 0)
+        self._next = dict.fromkeys(self._times, 0)
         self._last_time_ms: int | None = None
 
     @property
@@ -44,20 +51,34 @@ class RecordedMarkPrices:
         """The newest price of every symbol that has one since the last poll (or is held)."""
         now = self._now_ms()
         out: dict[str, MarkPrice] = {}
-        for symbol, series in self._series.items():
+        for symbol, times in self._times.items():
             start = self._next[symbol]
-            end = int(np.searchsorted(series.times_ms, now, side="right"))
+            end = start
+            if start < len(times) and times[start] <= now:
+                end = bisect_right(times, now, start)
             if end > start:
                 self._next[symbol] = end
-                time_ms = int(series.times_ms[end - 1])
-                out[symbol] = MarkPrice(symbol, float(series.prices[end - 1]),
+                time_ms = times[end - 1]
+                out[symbol] = MarkPrice(symbol, self._prices[symbol][end - 1],
                                         from_epoch_ms(time_ms))
                 if self._last_time_ms is None or time_ms > self._last_time_ms:
                     self._last_time_ms = time_ms
-            elif self._hold_ms and end > 0 and now - int(series.times_ms[end - 1]) <= self._hold_ms:
-                out[symbol] = MarkPrice(symbol, float(series.prices[end - 1]), from_epoch_ms(now))
+            elif self._hold_ms and end > 0 and now - times[end - 1] <= self._hold_ms:
+                out[symbol] = MarkPrice(symbol, self._prices[symbol][end - 1], from_epoch_ms(now))
                 self._last_time_ms = now
         return out
+
+
+def _int64s(values: npt.NDArray[np.int64]) -> array[int]:
+    out = array("q")
+    out.frombytes(np.ascontiguousarray(values, np.int64).tobytes())
+    return out
+
+
+def _float64s(values: npt.NDArray[np.float64]) -> array[float]:
+    out = array("d")
+    out.frombytes(np.ascontiguousarray(values, np.float64).tobytes())
+    return out
 
 
 def typical_spacing_ms(series: Mapping[str, PriceSeries]) -> int:
