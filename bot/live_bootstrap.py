@@ -110,12 +110,14 @@ def live_summary(settings: Settings, venue: LiveExecution) -> str:
     except BotError as exc:
         balance = f"unavailable ({exc})"
     positions = ", ".join(f"{p.symbol} {p.side} {p.quantity:g}" for p in venue.positions())
+    config = live_config_from(settings)
     lines = [
         "=" * 64,
         "LIVE TRADING: real orders will be sent",
         f"  exchange     {settings.exchange.rest_url or 'Binance USDⓈ-M (fapi.binance.com)'}",
         f"  symbols      {', '.join(settings.run.symbols)}",
-        f"  leverage     {live_config_from(settings).leverage}x, isolated margin",
+        f"  leverage     {config.leverage}x, {config.margin_mode} margin, "
+        f"{config.entry_order} entries",
         f"  per trade    risk {r.risk_per_trade_pct:g} % of equity, notional ≤ "
         f"{r.max_position_notional:g} USDT",
         f"  limits       exposure ≤ {r.max_total_exposure:g} USDT, ≤ {r.max_open_positions} "
