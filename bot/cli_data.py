@@ -208,7 +208,8 @@ def data_download_prices(
 
 def replay(
     file: Annotated[Path | None, typer.Argument(
-        help="Recorder CSV to replay (default: the store's data).", dir_okay=False)] = None,
+        help="Recorder CSV to replay (default: the store's data).", exists=True,
+        dir_okay=False)] = None,
     start: FromOption = None,
     end: ToOption = None,
     speed: Annotated[float, typer.Option(

@@ -19,7 +19,7 @@ import csv
 import itertools
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -63,8 +63,11 @@ class ImportResult:
 
 def detect_format(path: Path) -> str:
     """``"snapshot"`` for Binance's liquidationSnapshot CSV, else ``"recorder"``."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        first = next(csv.reader(handle), [])
+    rows = _csv_lines(path)
+    try:
+        first = next(rows, (0, []))[1]
+    finally:
+        rows.close()
     names = tuple(field.strip().lower() for field in first)
     return "snapshot" if names[:2] == SNAPSHOT_HEADER[:2] else "recorder"
 
@@ -100,14 +103,13 @@ def recorder_events(path: str | Path) -> Iterator[LiquidationEvent]:
     Raises:
         HistoryImportError: a malformed row (the message names the file and line).
     """
-    with Path(path).open(newline="", encoding="utf-8") as handle:
-        for line, fields in enumerate(csv.reader(handle), start=1):
-            if not fields or all(not f.strip() for f in fields):
-                continue
-            try:
-                yield _recorder_event(fields)
-            except ValueError as exc:
-                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+    for line, fields in _csv_lines(Path(path)):
+        if not fields or all(not f.strip() for f in fields):
+            continue
+        try:
+            yield _recorder_event(fields)
+        except ValueError as exc:
+            raise HistoryImportError(f"{path}:{line}: {exc}") from exc
 
 
 def _recorder_event(fields: Sequence[str]) -> LiquidationEvent:
@@ -136,16 +138,13 @@ def _snapshot_rows(path: Path, symbol: str | None) -> Iterator[LiquidationEvent]
                                  "name the file SYMBOL-liquidationSnapshot-DATE.csv or pass "
                                  "--symbol")
     exchange_id = to_exchange_id(name)
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        next(reader, None)  # the header
-        for line, fields in enumerate(reader, start=2):
-            if not fields:
-                continue
-            try:
-                yield _snapshot_event(exchange_id, fields)
-            except (ValueError, IndexError) as exc:
-                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+    for line, fields in _csv_lines(path):
+        if line == 1 or not fields:
+            continue  # the header, or a blank line
+        try:
+            yield _snapshot_event(exchange_id, fields)
+        except (ValueError, IndexError) as exc:
+            raise HistoryImportError(f"{path}:{line}: {exc}") from exc
 
 
 def _snapshot_event(symbol: str, fields: Sequence[str]) -> LiquidationEvent:
@@ -187,18 +186,31 @@ def import_candles(store: HistoryStore, path: str | Path, symbol: str) -> Import
 
 
 def _candle_rows(path: Path) -> Iterator[Bar]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        for line, fields in enumerate(csv.reader(handle), start=1):
-            if not fields or (line == 1 and not _is_number(fields[1] if len(fields) > 1 else "")):
-                continue  # blank line or header
-            try:
-                start = _parse_time_ms(fields[0])
-                open_, high, low, close = (float(f) for f in fields[1:5])
-            except (ValueError, IndexError) as exc:
-                raise HistoryImportError(f"{path}:{line}: {exc}") from exc
-            if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
-                raise HistoryImportError(f"{path}:{line}: inconsistent candle {fields[:5]!r}")
-            yield Bar(start, open_, high, low, close)
+    for line, fields in _csv_lines(path):
+        if not fields or (line == 1 and not _is_number(fields[1] if len(fields) > 1 else "")):
+            continue  # blank line or header
+        try:
+            start = _parse_time_ms(fields[0])
+            open_, high, low, close = (float(f) for f in fields[1:5])
+        except (ValueError, IndexError) as exc:
+            raise HistoryImportError(f"{path}:{line}: {exc}") from exc
+        if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
+            raise HistoryImportError(f"{path}:{line}: inconsistent candle {fields[:5]!r}")
+        yield Bar(start, open_, high, low, close)
+
+
+def _csv_lines(path: Path) -> Generator[tuple[int, list[str]], None, None]:
+    """(line number, fields) of each row of ``path``; an unreadable file is an import error."""
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            yield from enumerate(csv.reader(handle), start=1)
+    except UnicodeDecodeError as exc:
+        raise HistoryImportError(f"{path}: not UTF-8 text (byte {exc.start}: {exc.reason}); "
+                                 "expected a CSV file") from None
+    except csv.Error as exc:
+        raise HistoryImportError(f"{path}: not a CSV file ({exc})") from None
+    except OSError as exc:
+        raise HistoryImportError(f"{path}: cannot read ({exc.strerror or exc})") from None
 
 
 def _interval_ms(candles: Sequence[Bar]) -> int:

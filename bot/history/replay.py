@@ -146,7 +146,8 @@ def replay_bulk(chunks: Iterable[Mapping[str, EventColumns]], marks: LatestPrice
     first: int | None = None
     last: int | None = None
     next_tick = monotonic() + tick_seconds
-    for chunk in chunks:
+    for given in chunks:
+        chunk = {symbol: columns for symbol, columns in given.items() if len(columns)}
         if not chunk:
             continue
         chunk_first = min(int(c.time_ms[0]) for c in chunk.values())
