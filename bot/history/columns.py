@@ -20,6 +20,7 @@ from bot.history.store import HistoryStore, LiquidationEvent
 
 _CHUNK_ROWS = 200_000
 
+
 def liquidation_columns(
     engine: Engine,
     start_ms: int | None = None,

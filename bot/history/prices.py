@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -35,8 +36,8 @@ class RecordedMarkPrices:
         # Stdlib arrays: a backtest polls every symbol each simulated second, and ``bisect``
         # plus item access on an ``array`` cost a fraction of numpy's per-call overhead
         # while taking the same 8 bytes per value (lists would take 8x the memory).
-        self._times = {s: _int64s(p.times_ms) for s, p in series.items()}
-        self._prices = {s: _float64s(p.prices) for s, p in series.items()}
+        self._times = {s: _packed("q", p.times_ms) for s, p in series.items()}
+        self._prices = {s: _packed("d", p.prices) for s, p in series.items()}
         self._now_ms = now_ms
         self._hold_ms = hold_ms
         self._next = dict.fromkeys(self._times, 0)
@@ -69,15 +70,10 @@ class RecordedMarkPrices:
         return out
 
 
-def _int64s(values: npt.NDArray[np.int64]) -> array[int]:
-    out = array("q")
-    out.frombytes(np.ascontiguousarray(values, np.int64).tobytes())
-    return out
-
-
-def _float64s(values: npt.NDArray[np.float64]) -> array[float]:
-    out = array("d")
-    out.frombytes(np.ascontiguousarray(values, np.float64).tobytes())
+def _packed(typecode: str, values: npt.NDArray[Any]) -> array[Any]:
+    """``values`` as a stdlib array of ``typecode`` (the numpy type of the same letter)."""
+    out = array(typecode)
+    out.frombytes(np.ascontiguousarray(values, typecode).tobytes())
     return out
 
 
