@@ -8,6 +8,7 @@ it falls among the levels. Pure rendering: data in, renderable out.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rich.table import Table
 from rich.text import Text
@@ -25,14 +26,23 @@ def render_heatmap(
     clusters: Sequence[LiquidationCluster],
     price: float | None,
     health: HeatmapHealth,
+    *,
+    replay_at: datetime | None = None,
 ) -> Table:
-    """Clusters sorted by price, highest first, with a marker row at the mark price."""
+    """Clusters sorted by price, highest first, with a marker row at the mark price.
+
+    ``replay_at`` (the replayed moment) marks a replay: its caption tells the simulated time
+    instead of the stream's state, which a replay has none of.
+    """
     title = f"{symbol}  mark {price:,.6g}" if price is not None else f"{symbol}  (no price yet)"
-    state = "connected" if health.connected else "DISCONNECTED"
-    table = Table(title=title, caption=(
-        f"{state} · {health.messages} frames · {health.liquidations} liquidations · "
-        f"{health.parse_errors} malformed · {health.reconnects} reconnects"
-    ), show_edge=False, pad_edge=False)
+    if replay_at is not None:
+        caption = (f"replay {replay_at:%Y-%m-%d %H:%M:%S} UTC · {health.liquidations} "
+                   f"liquidations · {health.duplicates} repeats")
+    else:
+        state = "connected" if health.connected else "DISCONNECTED"
+        caption = (f"{state} · {health.messages} frames · {health.liquidations} liquidations · "
+                   f"{health.parse_errors} malformed · {health.reconnects} reconnects")
+    table = Table(title=title, caption=caption, show_edge=False, pad_edge=False)
     table.add_column("price level", justify="right")
     table.add_column("strength", justify="left", min_width=BAR_WIDTH + 6)
     table.add_column("side")

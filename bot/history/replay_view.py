@@ -45,7 +45,7 @@ def run_replay(settings: Settings, *, file: Path | None, store_url: str, start_m
 
         def view() -> object:
             return render_heatmap(shown, heatmap.get_clusters(shown), heatmap.get_price(shown),
-                                  heatmap.health())
+                                  heatmap.health(), replay_at=clock())
 
         if console.is_terminal:
             with Live(view(), console=console, refresh_per_second=4) as live:  # type: ignore[arg-type]

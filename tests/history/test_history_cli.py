@@ -82,6 +82,9 @@ def test_replay_of_the_recorded_csv_replays_its_1837_distinct_liquidations(
         "replayed 1837 liquidations and 0 mark prices "
         "from 2025-01-26 16:27:09 to 2025-02-06 15:26:01 UTC")
     assert "ACHUSDT" in result.output  # the view shows the busiest symbol
+    # The view's caption tells the replayed moment, not a stream state a replay has none of.
+    assert "replay 2025-02-06 15:26:01 UTC · 1837 liquidations · 0 repeats" in result.output
+    assert "DISCONNECTED" not in result.output
 
 
 def test_replay_of_a_file_can_be_limited_to_a_period_and_a_symbol(
