@@ -24,14 +24,14 @@ from pathlib import Path
 import numpy as np
 import orjson
 
+from bot.backtest.runs import BacktestRequest, run_backtest
+from bot.clock import ManualClock
 from bot.domain import from_epoch_ms, to_epoch_ms
 from bot.heatmap import LiveLiquidationHeatmap, parse_frame
-from bot.history.clock import ManualClock
-from bot.history.columns import StoredMarks, liquidation_columns
-from bot.history.replay import ReplayStats, replay, replay_bulk
-from bot.history.runs import BacktestRequest, run_backtest
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.journal import create_engine_for, upgrade_to_head
+from bot.marketdata.columns import StoredMarks, liquidation_columns
+from bot.marketdata.replay import ReplayStats, replay, replay_bulk
+from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.settings import load_settings
 
 START_MS = 1_737_936_000_000  # 2025-01-27 00:00 UTC

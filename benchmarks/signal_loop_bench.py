@@ -17,14 +17,14 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.bootstrap import build_risk
+from bot.app.bootstrap import build_risk
+from bot.app.trade_log import TradeLog
+from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.domain import Liquidation, MarkPrice
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import TradeMode, open_journal
 from bot.settings import load_settings
-from bot.trade_log import TradeLog
-from bot.trading import LoopSettings, TradingLoop
 from strategies.liquidation_hunter import LiquidationHunter
 
 SYMBOLS = [f"S{i:02d}USDT" for i in range(50)]

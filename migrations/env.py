@@ -1,4 +1,4 @@
-"""Alembic environment of the journal: the schema comes from ``bot.journal.models.Base.metadata``.
+"""Alembic environment of the journal: the schema comes from ``bot.journal.base.Base.metadata``.
 
 The database URL is taken, first found wins, from:
 
@@ -24,9 +24,11 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+import bot.journal.models
+import bot.marketdata.models  # noqa: F401 - every model module registers its tables on Base
 from bot.errors import ConfigError
+from bot.journal.base import Base, UtcDateTime
 from bot.journal.db import create_engine_for
-from bot.journal.models import Base, UtcDateTime
 
 URL_ENV_VAR = "BOT_JOURNAL__URL"
 

@@ -6,9 +6,12 @@ sibling implements the same port. Also ``MarkPriceUnavailable`` and ``NoOpenPosi
 (members of ``bot.errors``' hierarchy) and the pure pricing rules in
 ``bot.execution.pricing``.
 
+Sub-packages: ``paper/`` and ``live/``, sibling venues behind the port (``live/`` also holds
+protection, tracking and reconciliation).
+
 Paper mode can never send a real order: nothing this package imports reaches ccxt or
-``bot.exchange`` (a test checks it). Keep it so: the live sibling belongs in its own module,
-imported by bootstrap from there, never re-exported here.
+``bot.exchange`` (a test checks it). Keep it so: ``live/`` is imported by the composition
+root from there, never re-exported here.
 """
 
 from bot.execution.errors import MarkPriceUnavailable, NoOpenPosition

@@ -14,35 +14,23 @@ Units and conventions, the same in every table:
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
-# Named constraints: SQLite cannot alter a table in place, so Alembic's batch mode rebuilds
-# it, and it can only drop or recreate a constraint it can name.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from bot.journal.base import Base
 
 _SYMBOL = 32
 _SHORT = 32
@@ -109,42 +97,6 @@ def _in(column: str, values: type[StrEnum]) -> str:
     """SQL text of a CHECK that ``column`` holds one of the enum's values."""
     quoted = ", ".join(f"'{member.value}'" for member in values)
     return f"{column} IN ({quoted})"
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A datetime column that only accepts aware datetimes and always returns aware UTC.
-
-    SQLite keeps no time zone, so values are converted to UTC and stored without one there;
-    databases with a real ``TIMESTAMP WITH TIME ZONE`` get the aware value. Reading adds
-    ``UTC`` back to whatever comes out naive.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Refuse naive datetimes; convert aware ones to UTC."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError("naive datetime: journal timestamps must carry a time zone (UTC)")
-        utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Return an aware UTC datetime (naive values from SQLite are UTC by construction)."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every journal table; ``Base.metadata`` drives Alembic."""
-
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UtcDateTime()}  # noqa: RUF012 (SQLAlchemy reads it)
 
 
 class TradeRow(Base):
@@ -295,8 +247,3 @@ class BotStateRow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()
-
-
-# The market-data history tables share this metadata so one Alembic history covers them;
-# imported last because they subclass Base.
-import bot.history.models  # noqa: E402, F401

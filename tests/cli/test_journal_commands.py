@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from bot.domain import PositionSide
 from bot.journal import NewTrade, TradeMode, head_revision, open_journal
 from tests.cli.helpers import bot_command

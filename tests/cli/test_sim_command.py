@@ -10,7 +10,7 @@ import urllib.request
 import websocket
 from typer.testing import CliRunner
 
-from bot.cli import app
+from bot.cli.app import app
 from tests.cli.helpers import bot_command
 
 

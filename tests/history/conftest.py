@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.store import HistoryStore
 from bot.journal import create_engine_for, upgrade_to_head
+from bot.marketdata.store import HistoryStore
 from tests.history.simdata import record_sim_market
 
 SIM_SECONDS = 3600

@@ -11,9 +11,9 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 
-from bot.history.clock import ManualClock
-from bot.history.recorder import Recorder
-from bot.history.store import HistoryStore
+from bot.clock import ManualClock
+from bot.marketdata.recorder import Recorder
+from bot.marketdata.store import HistoryStore
 from bot.sim import MarketConfig, force_order_event
 from bot.sim.market import SimMarket
 

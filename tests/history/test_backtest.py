@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.backtest.grid import grid_jobs, parse_grid, run_grid
+from bot.backtest.report import BacktestReport
+from bot.backtest.runs import BacktestRequest, run_backtest
 from bot.domain import from_epoch_ms, to_epoch_ms
-from bot.history.grid import grid_jobs, parse_grid, run_grid
-from bot.history.report import BacktestReport
-from bot.history.runs import BacktestRequest, run_backtest
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.journal import TradeMode, TradeRecord, create_engine_for, open_journal, summarize
+from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.settings import Settings, load_settings
 from tests.history.simdata import START
 

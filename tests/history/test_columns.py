@@ -6,10 +6,10 @@ from pathlib import Path
 
 from bot.domain import Liquidation, from_epoch_ms
 from bot.heatmap import LiveLiquidationHeatmap
-from bot.history.columns import liquidation_columns
-from bot.history.importers import import_liquidations
-from bot.history.store import HistoryStore
 from bot.journal import create_engine_for, upgrade_to_head
+from bot.marketdata.columns import liquidation_columns
+from bot.marketdata.importers import import_liquidations
+from bot.marketdata.store import HistoryStore
 from tests.conftest import RECORDED_CSV
 
 

@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 
 from bot.domain import to_epoch_ms
 from bot.exchange import BinanceGateway, Candle, ExchangeConfig, build_gateway
-from bot.history.candles import POINTS_PER_CANDLE
-from bot.history.downloads import aligned_period, download_prices, missing_periods
-from bot.history.prices import RecordedMarkPrices
-from bot.history.store import HistoryStore
+from bot.marketdata.candles import POINTS_PER_CANDLE
+from bot.marketdata.downloads import aligned_period, download_prices, missing_periods
+from bot.marketdata.prices import RecordedMarkPrices
+from bot.marketdata.store import HistoryStore
 from bot.sim import SimExchange, utc_now
 from tests.history.conftest import make_store
 
@@ -129,7 +129,7 @@ def test_a_period_without_candles_is_remembered_too(store: HistoryStore) -> None
 def test_the_command_downloads_prices_a_backtest_can_read(
     sim: SimExchange, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.cli import app
+    from bot.cli.app import app
 
     monkeypatch.setenv("BOT_EXCHANGE__REST_URL", sim.rest.rest_url)
     db = tmp_path / "prices.db"
@@ -158,7 +158,7 @@ def test_the_command_downloads_prices_a_backtest_can_read(
 
 
 def test_the_command_refuses_an_unknown_timeframe(tmp_path: Path) -> None:
-    from bot.cli import app
+    from bot.cli.app import app
 
     result = CliRunner().invoke(app, ["data", "download-prices", "--symbols", "BTCUSDT",
                                       "--from", "2025-01-01", "--timeframe", "7m",

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from bot.cli import app, main
+from bot.cli.app import app, main
 from bot.domain import PositionSide, to_epoch_ms
 from bot.journal import NewTrade, TradeMode, open_journal
 from tests.history.conftest import make_store

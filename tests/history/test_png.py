@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 import zlib
 
-from bot.history.png import line_chart_png
+from bot.backtest.chart import line_chart_png
 
 
 def _decode(png: bytes) -> tuple[int, int, bytes]:

@@ -9,13 +9,13 @@ import sys
 import time
 from pathlib import Path
 
-from bot.history.store import HistoryStore
+from bot.marketdata.store import HistoryStore
 from tests.history.conftest import make_store
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_SCRIPT = """
 import sys, threading
-from bot.history.wiring import open_store, record
+from bot.app.marketdata import open_store, record
 from bot.settings import load_settings
 settings = load_settings(None, {"run.symbols": "BTCUSDT,ETHUSDT"}, env={})
 with open_store(sys.argv[1]) as store:

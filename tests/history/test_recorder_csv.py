@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.importers import HistoryImportError, recorder_events
-from bot.history.store import LiquidationEvent
-from bot.history.wiring import recorder_file_events
+from bot.app.marketdata import recorder_file_events
+from bot.marketdata.importers import HistoryImportError, recorder_events
+from bot.marketdata.store import LiquidationEvent
 from bot.sim.recorded import read_recorder_csv
 from tests.conftest import RECORDED_CSV
 

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.marketdata import recorder_file_events
+from bot.clock import ManualClock
 from bot.domain import LiquidationCluster, from_epoch_ms
 from bot.heatmap import EventColumns, LiveLiquidationHeatmap
-from bot.history.clock import ManualClock
-from bot.history.columns import StoredMarks, event_columns, liquidation_columns
-from bot.history.importers import import_liquidations
-from bot.history.replay import LatestPrices, MarksInMemory, ReplayStats, replay, replay_bulk
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
-from bot.history.wiring import recorder_file_events
+from bot.marketdata.columns import StoredMarks, event_columns, liquidation_columns
+from bot.marketdata.importers import import_liquidations
+from bot.marketdata.replay import LatestPrices, MarksInMemory, ReplayStats, replay, replay_bulk
+from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 
 START_MS = 1_737_900_000_000  # before the first event of the real recording
 NO_LIQUIDATIONS = "NOLIQUSDT"  # a symbol with prices and no liquidations

@@ -8,12 +8,12 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.cli_data import backtest, data_app
+from bot.cli.data import backtest, data_app
+from bot.clock import ManualClock
 from bot.domain import from_epoch_ms
 from bot.heatmap import LiveLiquidationHeatmap
-from bot.history.clock import ManualClock
-from bot.history.replay import replay
-from bot.history.store import LiquidationEvent, MarkPoint
+from bot.marketdata.replay import replay
+from bot.marketdata.store import LiquidationEvent, MarkPoint
 
 
 def test_replay_feeds_events_in_time_order_at_the_asked_speed() -> None:

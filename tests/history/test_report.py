@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.backtest.engine import BacktestRun, EquityPoint
+from bot.backtest.report import BacktestReport, build_report
 from bot.domain import PositionSide, to_epoch_ms
-from bot.history.backtest import BacktestRun, EquityPoint
-from bot.history.report import BacktestReport, build_report
 from bot.journal import EquitySnapshotRecord, TradeMode, TradeRecord, TradeStatus
 
 T0 = datetime(2025, 1, 27, tzinfo=UTC)

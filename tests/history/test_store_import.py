@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.history.exporter import export_liquidations, export_mark_prices
-from bot.history.importers import (
+from bot.marketdata.exporter import export_liquidations, export_mark_prices
+from bot.marketdata.importers import (
     HistoryImportError,
     detect_format,
     import_candles,
     import_liquidations,
 )
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
+from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 
 HEADER = ("time,side,order_type,time_in_force,original_quantity,price,average_price,"
           "order_status,last_fill_quantity,accumulated_fill_quantity\n")

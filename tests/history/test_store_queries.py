@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.history.columns import StoredMarks
-from bot.history.replay import MarksInMemory
-from bot.history.store import HistoryStore, LiquidationEvent, MarkPoint
+from bot.marketdata.columns import StoredMarks
+from bot.marketdata.replay import MarksInMemory
+from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 
 MARKS = [MarkPoint("BTCUSDT", t, 100.0 + t / 1000) for t in range(1_000, 10_001, 1_000)] + [
     MarkPoint("ETHUSDT", 2_500, 10.0), MarkPoint("ETHUSDT", 7_500, 11.0)]

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
+import bot.marketdata.models  # noqa: F401 - its tables are part of the schema
 from bot.journal import (
     create_engine_for,
     current_revision,
@@ -20,8 +21,8 @@ from bot.journal import (
     head_revision,
     upgrade_to_head,
 )
+from bot.journal.base import Base
 from bot.journal.migrate import migrations_directory
-from bot.journal.models import Base
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.live import LiveJournal
 from bot.exchange import BinanceGateway
-from bot.live_bootstrap import LiveJournal
 from bot.sim import SimExchange
 from tests.live.helpers import make_gateway, make_journal, start_sim
 

@@ -13,13 +13,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.app.live import LiveJournal
+from bot.app.trade_log import TradeLog
 from bot.exchange import BinanceGateway
-from bot.execution.live import LiveConfig, LiveExecution
+from bot.execution.live.reconcile.reconciler import Reconciler
+from bot.execution.live.venue import LiveConfig, LiveExecution
 from bot.journal import TradeMode, create_engine_for, make_session_factory
-from bot.live_bootstrap import LiveJournal
-from bot.live_reconcile import Reconciler
 from bot.sim import SimExchange
-from bot.trade_log import TradeLog
 from tests.live.helpers import SYMBOL, entry_id, fast_policy, make_gateway, sized, utc_now
 
 ENTRY_POINTS = ("before_request", "after_accept", "after_reply", "after_fill", "after_stop",

@@ -7,15 +7,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.app.live import LiveJournal, open_live_journal
+from bot.app.trade_log import client_order_id
 from bot.domain import EntryIntent, PositionSide, SizedOrder, to_epoch_ms
 from bot.exchange import BinanceGateway, ExchangeConfig, LookupPolicy, RetryPolicy, build_gateway
-from bot.execution.live import CrashPoint, LiveConfig, LiveExecution, no_crash
-from bot.execution.live_lookup import LookupWindow
+from bot.execution.live.lookup import LookupWindow
+from bot.execution.live.reconcile.reconciler import ReconcilePolicy
+from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
 from bot.journal import OrderPurpose, TradeMode
-from bot.live_bootstrap import LiveJournal, open_live_journal
-from bot.live_reconcile import ReconcilePolicy
 from bot.sim import MarketConfig, SimExchange
-from bot.trade_log import client_order_id
 
 SYMBOL = "BTCUSDT"
 PRICE = 90_000.0

@@ -10,17 +10,17 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_bot
+from bot.app.bootstrap import build_bot
+from bot.app.live import LiveJournal
 from bot.domain import OrderSide, PositionSide
 from bot.exchange import BinanceGateway
+from bot.execution.live.reconcile.reconciler import ReconcileConflict, Reconciler
 from bot.journal import TradeMode
-from bot.live_bootstrap import LiveJournal
-from bot.live_reconcile import ReconcileConflict, Reconciler
 from bot.settings import Settings
 from bot.sim import SimExchange
 from tests.live.helpers import PRICE, SYMBOL, fast_policy, make_gateway, make_venue, utc_now
 
-BOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+BOT = [sys.executable, "-c", "from bot.cli.app import main; main()"]
 
 
 @pytest.fixture

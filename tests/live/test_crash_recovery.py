@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.live import LiveJournal, open_live_journal
 from bot.exchange import OrderStatus
-from bot.execution.protection import derived_id
+from bot.execution.live.protection import derived_id
+from bot.execution.live.reconcile.reconciler import Reconciler
 from bot.journal import TradeMode, upgrade_to_head
-from bot.live_bootstrap import LiveJournal, open_live_journal
-from bot.live_reconcile import Reconciler
 from bot.sim import SimExchange
 from tests.live import crash_driver
 from tests.live.helpers import PRICE, SYMBOL, fast_policy, make_gateway, move_price, utc_now

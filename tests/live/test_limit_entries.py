@@ -7,16 +7,16 @@ from typing import Any
 
 import pytest
 
+from bot.app.live import LiveJournal
+from bot.app.trade_log import TradeLog
 from bot.domain import OrderSide
 from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
-from bot.execution.inflight import InFlightEntries
-from bot.execution.live_limit import limit_price
-from bot.execution.protection import derived_id
+from bot.execution.live.inflight import InFlightEntries
+from bot.execution.live.limit_entry import limit_price
+from bot.execution.live.protection import derived_id
 from bot.journal import OrderStatus, TradeMode
-from bot.live_bootstrap import LiveJournal
 from bot.sim import SimExchange
-from bot.trade_log import TradeLog
 from tests.live.helpers import (
     PRICE,
     SYMBOL,

@@ -7,11 +7,11 @@ from itertools import cycle
 
 import pytest
 
+from bot.app.live import LiveJournal
 from bot.errors import IpBanned, RateLimited
 from bot.exchange import BinanceGateway
-from bot.execution.live_guard import TradingHalted
+from bot.execution.live.guard import TradingHalted
 from bot.journal import OrderStatus
-from bot.live_bootstrap import LiveJournal
 from bot.sim import AfterAccept, SimExchange
 from tests.live.helpers import SYMBOL, entry_id, make_venue, sized, utc_now
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.app.live import LiveJournal, live_summary
 from bot.exchange import BinanceGateway
-from bot.live_bootstrap import LiveJournal, live_summary
 from bot.settings import load_settings
 from tests.live.helpers import SYMBOL, entry_id, make_venue, sized
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from bot.app.live import LiveJournal
+from bot.app.trade_log import TradeLog
 from bot.domain import PositionSide
 from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
-from bot.execution.protection import derived_id
+from bot.execution.live.protection import derived_id
 from bot.journal import OrderStatus, TradeMode, TradeStatus
-from bot.live_bootstrap import LiveJournal
 from bot.sim import SimExchange
-from bot.trade_log import TradeLog
 from tests.live.helpers import SYMBOL, entry_id, make_venue, move_price, sized, utc_now
 
 NEW_ORDER = "POST /fapi/v1/order"

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from bot.app.live import LiveJournal
+from bot.app.trade_log import TradeLog
 from bot.domain import OrderSide
 from bot.exchange import BinanceGateway
-from bot.execution.protection import Protector, derived_id, protection_for
+from bot.execution.live.protection import Protector, derived_id, protection_for
+from bot.execution.live.reconcile.reconciler import NEVER_SENT, Reconciler
 from bot.journal import NewOrder, NewTrade, OrderPurpose, OrderStatus, TradeMode, TradeStatus
-from bot.live_bootstrap import LiveJournal
-from bot.live_reconcile import NEVER_SENT, Reconciler
 from bot.sim import SimExchange
-from bot.trade_log import TradeLog
 from tests.live.helpers import PRICE, SYMBOL, entry_id, fast_policy, sized, utc_now
 
 NEW_ORDER = "POST /fapi/v1/order"

@@ -7,7 +7,13 @@ from dataclasses import dataclass
 import pytest
 
 from bot.domain import PositionSide
-from bot.reconcile import EntryFact, PositionFact, SymbolFacts, TradeFact, plan_symbol
+from bot.execution.live.reconcile.rules import (
+    EntryFact,
+    PositionFact,
+    SymbolFacts,
+    TradeFact,
+    plan_symbol,
+)
 
 LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 E = "lhlen-BTCUSDT-1"

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.app.live import LiveJournal
 from bot.exchange import BinanceGateway
-from bot.execution.protection import derived_id
-from bot.live_bootstrap import LiveJournal
+from bot.execution.live.protection import derived_id
 from bot.sim import SimExchange
 from tests.live.helpers import SYMBOL, entry_id, make_venue, sized
 
 CANARY_KEY = "CANARYKEY" + "k" * 55
 CANARY_SECRET = "CANARYSECRET" + "s" * 52
-BOT = [sys.executable, "-c", "from bot.cli import main; main()"]
+BOT = [sys.executable, "-c", "from bot.cli.app import main; main()"]
 
 
 def _env(tmp_path: Path, **extra: str) -> dict[str, str]:

@@ -8,15 +8,15 @@ from datetime import timedelta
 
 import pytest
 
+from bot.app.live import LiveJournal
+from bot.app.trade_log import TradeLog
 from bot.errors import InvalidOrder, UnknownOrderOutcome
 from bot.exchange import BinanceGateway
-from bot.execution.live import LiveExecution
-from bot.execution.protection import derived_id
+from bot.execution.live.protection import derived_id
+from bot.execution.live.reconcile.reconciler import Reconciler
+from bot.execution.live.venue import LiveExecution
 from bot.journal import OrderStatus, TradeMode
-from bot.live_bootstrap import LiveJournal
-from bot.live_reconcile import Reconciler
 from bot.sim import SimExchange
-from bot.trade_log import TradeLog
 from tests.live.helpers import (
     SYMBOL,
     entry_id,

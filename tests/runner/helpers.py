@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.trade_log import TradeLog
+from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.domain import Liquidation, MarkPrice
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
@@ -19,8 +21,6 @@ from bot.journal import (
     upgrade_to_head,
 )
 from bot.risk import CallableRiskStateStore, RiskEngine, RiskLimits
-from bot.trade_log import TradeLog
-from bot.trading import LoopSettings, TradingLoop
 from strategies.liquidation_hunter import LiquidationHunter
 
 SYMBOL = "XYZUSDT"

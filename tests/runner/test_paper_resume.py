@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.bootstrap import build_paper_venue
+from bot.app.bootstrap import build_paper_venue
 from bot.settings import load_settings
 from tests.runner.helpers import SYMBOL, build_rig, short_cluster_above
 

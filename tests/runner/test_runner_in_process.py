@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from bot.bootstrap import build_bot
+from bot.app.bootstrap import build_bot
 from bot.journal import open_journal
 from bot.settings import load_settings
 from bot.sim import MarketConfig, SimExchange, utc_now

@@ -189,7 +189,7 @@ def test_settings_are_frozen() -> None:
 
 
 def test_live_section_reaches_the_live_venue_and_reconciliation() -> None:
-    from bot.live_bootstrap import live_config_from, reconcile_policy_from
+    from bot.app.live import live_config_from, reconcile_policy_from
     from bot.settings import load_settings
 
     settings = load_settings(overrides={"live.margin_mode": "cross",

@@ -1,0 +1,137 @@
+"""Assembling live trading: journal, gateway, reconciliation, venue, the summary screen.
+
+Called by the composition root (``bot.app.bootstrap.build_bot``) for ``bot run --live`` and by
+``bot reconcile``. Importing it loads ccxt (through ``bot.exchange``); paper mode never does.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.errors import BotError
+from bot.exchange import BinanceGateway, build_gateway, config_from_settings
+from bot.execution.live.journal import LiveJournal
+from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
+from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
+from bot.journal import (
+    JournalRepository,
+    create_engine_for,
+    make_session_factory,
+    upgrade_to_head,
+)
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+Writer = Callable[[str], None]
+
+
+def open_live_journal(url: str, clock: Clock) -> LiveJournal:
+    """Upgrade the database at ``url`` to the newest schema and open a ``LiveJournal``."""
+    upgrade_to_head(url)
+    return LiveJournal(make_session_factory(create_engine_for(url)), clock)
+
+
+def live_config_from(settings: Settings) -> LiveConfig:
+    """The venue's settings from ``live.*``; leverage = ``risk.max_leverage`` rounded up
+    (orders are sized at most at that leverage)."""
+    live = settings.live
+    return LiveConfig(symbols=tuple(settings.run.symbols),
+                      leverage=min(125, math.ceil(settings.risk.max_leverage)),
+                      margin_mode=live.margin_mode, taker_fee_rate=live.taker_fee_rate,
+                      poll_interval_seconds=live.poll_interval, entry_order=live.entry_order,
+                      limit_offset_pct=live.limit_offset_pct,
+                      limit_timeout_seconds=live.limit_timeout_seconds)
+
+
+def reconcile_policy_from(settings: Settings) -> ReconcilePolicy:
+    """Reconciliation's settings: unknown positions adopted or refused per
+    ``live.adopt_unknown_positions``; adopted ones get the strategy's stop and target."""
+    return ReconcilePolicy(symbols=tuple(settings.run.symbols),
+                           adopt_unknown=settings.live.adopt_unknown_positions,
+                           stop_loss_pct=settings.strategy.stop_loss_pct,
+                           take_profit_pct=settings.strategy.take_profit_pct)
+
+
+def build_live_gateway(settings: Settings, clock: Clock,
+                       register_closer: Callable[[Callable[[], None]], None]) -> BinanceGateway:
+    """A gateway holding the API keys; its session is closed with the bot."""
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=True), clock)
+    register_closer(gateway.close)
+    return gateway
+
+
+def reconcile(gateway: BinanceGateway, journal: LiveJournal, clock: Clock,
+              settings: Settings) -> ReconcileReport:
+    """Run reconciliation once (raises ``ReconcileConflict`` when it cannot agree)."""
+    return Reconciler(gateway, journal, clock, reconcile_policy_from(settings)).run()
+
+
+def build_live_venue(settings: Settings, journal: JournalRepository, clock: Clock,
+                     register_closer: Callable[[Callable[[], None]], None], *,
+                     crash_point: CrashPoint = no_crash,
+                     write: Writer | None = None) -> LiveExecution:
+    """Reconcile, start and return the live venue; print the summary before any order.
+
+    Args:
+        settings: validated for live (keys present).
+        journal: a ``LiveJournal`` (see its docstring).
+        clock: aware UTC time.
+        register_closer: receives the gateway's ``close``.
+        crash_point: the venue's crash-point hook (tests); a no-op by default.
+        write: where the summary goes (standard output by default).
+
+    Raises:
+        ReconcileConflict: the journal and the exchange disagree; the bot must not start.
+        TypeError: ``journal`` is not a ``LiveJournal``.
+    """
+    if not isinstance(journal, LiveJournal):  # the composition root types it loosely
+        raise TypeError("live trading needs a LiveJournal (see open_live_journal)")
+    out = write if write is not None else _stdout
+    gateway = build_live_gateway(settings, clock, register_closer)
+    report = reconcile(gateway, journal, clock, settings)
+    venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point)
+    venue.start()
+    out(report.render())
+    out(live_summary(settings, venue))
+    return venue
+
+
+def live_summary(settings: Settings, venue: LiveExecution) -> str:
+    """The one-screen summary shown before the first live order."""
+    r = settings.risk
+    try:
+        balance = f"{venue.balance():,.2f} USDT (free {venue.free_balance():,.2f})"
+    except BotError as exc:
+        balance = f"unavailable ({exc})"
+    positions = ", ".join(f"{p.symbol} {p.side} {p.quantity:g}" for p in venue.positions())
+    config = live_config_from(settings)
+    lines = [
+        "=" * 64,
+        "LIVE TRADING: real orders will be sent",
+        f"  exchange     {settings.exchange.rest_url or 'Binance USDⓈ-M (fapi.binance.com)'}",
+        f"  symbols      {', '.join(settings.run.symbols)}",
+        f"  leverage     {config.leverage}x, {config.margin_mode} margin, "
+        f"{config.entry_order} entries",
+        f"  per trade    risk {r.risk_per_trade_pct:g} % of equity, notional ≤ "
+        f"{r.max_position_notional:g} USDT",
+        f"  limits       exposure ≤ {r.max_total_exposure:g} USDT, ≤ {r.max_open_positions} "
+        f"positions, daily loss ≤ {r.daily_loss_limit_pct:g} %",
+        f"  exits        stop {settings.strategy.stop_loss_pct:g} %, take profit "
+        f"{settings.strategy.take_profit_pct:g} % (on the exchange, mark price)",
+        f"  balance      {balance}",
+        f"  open         {positions or 'no positions'}",
+        f"  kill switch  {'ON: no entries' if r.kill_switch else 'off'}",
+        "=" * 64,
+    ]
+    return "\n".join(lines)
+
+
+def _stdout(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

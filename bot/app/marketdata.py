@@ -1,0 +1,105 @@
+"""Composition of the history commands: the recorder's stream, stores by URL, replay input.
+
+Kept out of ``bot.app.bootstrap`` (the trading bot's composition root) so the two evolve apart;
+like it, this is the only place here that builds collaborators from settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.heatmap.stream import MarketStream, ReconnectPolicy
+from bot.heatmap.urls import stream_names, stream_url
+from bot.journal import create_engine_for, upgrade_to_head
+from bot.marketdata.importers import recorder_events
+from bot.marketdata.recorder import Recorder, RecorderStats
+from bot.marketdata.store import HistoryStore, LiquidationEvent
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC."""
+    return datetime.now(UTC)
+
+
+def database_url(target: str | None, settings: Settings) -> str:
+    """A SQLAlchemy URL for ``--out``/``--db``: a URL as is, a file path as SQLite, else the
+    journal's URL."""
+    if target is None:
+        return settings.journal.url
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).resolve()}"
+
+
+@contextmanager
+def open_store(url: str) -> Iterator[HistoryStore]:
+    """The store at ``url``, migrated to head; its engine disposed afterwards."""
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
+    try:
+        yield HistoryStore(engine)
+    finally:
+        engine.dispose()
+
+
+def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: float,
+           wait: Callable[[float], bool], clock: Callable[[], datetime] = utc_now,
+           batch_seconds: float = 1.0) -> RecorderStats:
+    """Record ``run.symbols`` until ``wait`` returns True (a stop) or ``duration`` passes.
+
+    Args:
+        settings: symbols (``run.symbols``), stream URL and silence timeout.
+        store: where the recording goes.
+        use_sim: start the built-in simulated exchange and record it.
+        duration: seconds to record; 0 = until stopped.
+        wait: waits up to the given seconds; True when a stop was requested.
+        clock: the wall clock (UTC).
+        batch_seconds: seconds between batch commits.
+    """
+    from bot.app.bootstrap import start_simulator, with_simulator_urls
+
+    sim = None
+    if use_sim:
+        sim = start_simulator(settings, clock)
+        settings = with_simulator_urls(settings, sim)
+    symbols = settings.run.symbols
+    recorder = Recorder(store, clock, symbols)
+    recorder.start()
+    stream = MarketStream(
+        stream_url(settings.exchange.ws_url, stream_names(symbols)), recorder.handle_frame,
+        policy=ReconnectPolicy(silence_timeout=settings.heatmap.silence_timeout),
+        rng=random.Random(), on_state=recorder.on_state,  # noqa: S311 - jitter only
+    )
+    stream.start()
+    started = time.monotonic()
+    try:
+        while not wait(batch_seconds):
+            recorder.flush()
+            if duration > 0 and time.monotonic() - started >= duration:
+                break
+    finally:
+        recorder.detach()
+        stream.stop(timeout=1.5)
+        recorder.close()
+        if sim is not None:
+            sim.stop()
+    return recorder.stats()
+
+
+def recorder_file_events(path: Path) -> list[LiquidationEvent]:
+    """A recorder CSV as distinct events in time order (for ``bot replay FILE``).
+
+    Raises:
+        HistoryImportError: a malformed row (the message names the file and line).
+    """
+    distinct = dict.fromkeys(recorder_events(path))
+    return sorted(distinct, key=lambda e: e.time_ms)

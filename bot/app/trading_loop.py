@@ -1,0 +1,293 @@
+"""The trading loop's jobs: prices → strategy → risk → execution → journal.
+
+``TradingLoop`` holds one method per scheduled job and no scheduling of its own (the runner
+calls them on APScheduler threads; a backtest can call them on a simulated clock). Every
+collaborator comes in through the constructor.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bot.app.trade_log import TradeLog, client_order_id
+from bot.domain import (
+    ClosedPosition,
+    EntryIntent,
+    ExitIntent,
+    LiquidationCluster,
+    MarkPrice,
+    Position,
+    Signal,
+    to_epoch_ms,
+)
+from bot.errors import BotError, TemporaryExchangeError, UnknownOrderOutcome
+from bot.execution import ExecutionVenue
+from bot.heatmap import HeatmapHealth
+from bot.journal import OrderPurpose, OrderStatus, SignalOutcome
+from bot.risk import RiskContext, RiskEngine
+from bot.symbols import to_exchange_id
+from strategies.base import MarketSnapshot, OpenPosition, Strategy
+
+log = logging.getLogger(__name__)
+
+
+class HeatmapView(Protocol):
+    """What the loop needs of the heatmap."""
+
+    def get_clusters(self, symbol: str) -> list[LiquidationCluster]:
+        """Latest clusters, strongest first."""
+
+    def update_price(self, symbol: str, price: float) -> None:
+        """Set the current price."""
+
+    def health(self) -> HeatmapHealth:
+        """Connection and refresh state."""
+
+
+class MarkPriceSource(Protocol):
+    """Where mark prices come from (ccxt's ``fetch_mark_prices``, a replay...)."""
+
+    def poll(self) -> Mapping[str, MarkPrice]:
+        """Fetch the latest mark price of every symbol, keyed by Binance id."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoopSettings:
+    """Loop-level settings (the rest lives in the collaborators)."""
+
+    min_signal_strength: float = 0.0
+    max_stream_silence_seconds: float = 30.0
+    max_price_age_seconds: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class LoopStatus:
+    """A read-only picture of the loop for status displays."""
+
+    prices: Mapping[str, MarkPrice]
+    best_clusters: Mapping[str, LiquidationCluster | None]
+    positions: Sequence[Position]
+    equity: float
+    balance: float
+    entries_paused: str | None
+    heatmap: HeatmapHealth
+    closed_trades: int
+
+
+class TradingLoop:
+    """The bot's decisions, one method per scheduled job."""
+
+    def __init__(
+        self,
+        *,
+        symbols: Sequence[str],
+        heatmap: HeatmapView,
+        prices: MarkPriceSource,
+        strategy: Strategy,
+        risk: RiskEngine,
+        venue: ExecutionVenue,
+        trade_log: TradeLog,
+        clock: Callable[[], datetime],
+        settings: LoopSettings,
+    ) -> None:
+        """Wire the collaborators; nothing runs until a job method is called."""
+        self._symbols = [to_exchange_id(s) for s in symbols]
+        self._heatmap = heatmap
+        self._prices = prices
+        self._strategy = strategy
+        self._risk = risk
+        self._venue = venue
+        self._log = trade_log
+        self._clock = clock
+        self._settings = settings
+        self._marks: dict[str, MarkPrice] = {}
+        # Jobs run on scheduler threads; one lock keeps a decision and its journaling whole.
+        self._lock = threading.RLock()
+        self._paused: str | None = "starting: no health check yet"
+        self._stopping = False
+        self._closed_trades = 0
+
+    # -- jobs ------------------------------------------------------------------------------
+
+    def on_prices(self) -> None:
+        """Poll mark prices; feed the heatmap and the venue (stops and targets trigger here)."""
+        try:
+            marks = self._prices.poll()
+        except TemporaryExchangeError as exc:
+            log.warning("mark prices unavailable: %s", exc)
+            return
+        with self._lock:
+            for symbol in self._symbols:
+                mark = marks.get(symbol)
+                if mark is None:
+                    continue
+                self._marks[symbol] = mark
+                self._heatmap.update_price(symbol, mark.price)
+                for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
+                    self._record_exit(closed)
+
+    def run_signals(self) -> None:
+        """Ask the strategy about every flat symbol and act on entry intents."""
+        with self._lock:
+            for symbol in self._symbols:
+                if self._venue.position(symbol) is None and not self._stopping:
+                    intent = self._decide(symbol, None)
+                    if isinstance(intent, EntryIntent):
+                        self._enter(intent)
+
+    def supervise(self) -> None:
+        """Ask the strategy about every open position (exit on reaching the cluster...)."""
+        with self._lock:
+            for position in self._venue.positions():
+                intent = self._decide(position.symbol, position)
+                if isinstance(intent, ExitIntent):
+                    self._exit(intent)
+
+    def snapshot_equity(self) -> None:
+        """Journal equity; let risk see it (it may trip the daily-loss lock)."""
+        with self._lock:
+            equity, balance = self._venue.equity(), self._venue.balance()
+            self._log.equity(equity=equity, balance=balance,
+                             open_positions=len(self._venue.positions()))
+            if self._risk.record_equity(self._clock(), equity):
+                self._log.risk_event("daily_loss_lock", "daily loss limit reached",
+                                     detail=f"equity {equity:.2f} USDT")
+
+    def check_health(self) -> None:
+        """Pause entries while the stream or the prices are stale; say so once."""
+        reason = self._health_problem()
+        with self._lock:
+            if reason == self._paused:
+                return
+            if reason:
+                log.warning("new entries paused: %s", reason)
+                self._log.risk_event("health", "entries paused", detail=reason)
+            else:
+                log.info("data healthy again: new entries allowed")
+                self._log.risk_event("health", "entries resumed")
+            self._paused = reason
+
+    def stop(self, close_positions: bool) -> None:
+        """Stop taking entries; close every position first if asked."""
+        with self._lock:
+            self._stopping = True
+            if close_positions:
+                for position in self._venue.positions():
+                    self._exit(ExitIntent(position.symbol, "shutdown", self._clock()))
+            self.snapshot_equity()
+
+    def status(self) -> LoopStatus:
+        """What a status display shows."""
+        with self._lock:
+            best = {}
+            for symbol in self._symbols:
+                clusters = self._heatmap.get_clusters(symbol)
+                best[symbol] = clusters[0] if clusters else None
+            return LoopStatus(
+                prices=dict(self._marks), best_clusters=best, positions=self._venue.positions(),
+                equity=self._venue.equity(), balance=self._venue.balance(),
+                entries_paused=self._paused, heatmap=self._heatmap.health(),
+                closed_trades=self._closed_trades,
+            )
+
+    # -- decisions -------------------------------------------------------------------------
+
+    def _decide(self, symbol: str, position: Position | None) -> EntryIntent | ExitIntent | None:
+        mark = self._marks.get(symbol)
+        if mark is None:
+            return None
+        held = None
+        if position is not None:
+            held = OpenPosition(
+                symbol=symbol, side=position.side, entry_price=position.entry_price,
+                quantity=position.quantity, stop_price=position.stop_price,
+                take_profit_price=position.take_profit_price,
+                target_cluster_price=position.target_cluster_price,
+            )
+        snapshot = MarketSnapshot(symbol=symbol, clusters=self._heatmap.get_clusters(symbol),
+                                  mark_price=mark.price, now=self._clock(), position=held)
+        return self._strategy.decide(snapshot)
+
+    def _enter(self, intent: EntryIntent) -> None:
+        mark = self._marks[intent.symbol]
+        signal = Signal(
+            symbol=intent.symbol, direction=intent.side.sign, strength=intent.strength,
+            cluster=intent.cluster, mark_price=mark.price, created_at=intent.created_at,
+        )
+        if intent.strength < self._settings.min_signal_strength:
+            self._log.signal(signal, SignalOutcome.IGNORED,
+                             f"below min_signal_strength {self._settings.min_signal_strength}")
+            return
+        if self._paused:
+            self._log.signal(signal, SignalOutcome.IGNORED, f"entries paused: {self._paused}")
+            return
+        decision = self._risk.check(intent, self._risk_context(intent.symbol, mark))
+        if decision.order is None:
+            reason = f"{decision.reason}: {decision.detail}"
+            self._log.signal(signal, SignalOutcome.REJECTED, reason)
+            self._log.risk_event("rejection", decision.reason, symbol=intent.symbol,
+                                 detail=decision.detail)
+            return
+        cid = client_order_id(self._log.mode, OrderPurpose.ENTRY, intent.symbol,
+                              to_epoch_ms(intent.created_at))
+        order_id = self._log.entry_requested(intent, decision.order.quantity, cid)
+        self._risk.record_order(intent.created_at)
+        try:
+            position = self._venue.open_position(decision.order, cid)
+        except UnknownOrderOutcome as exc:
+            self._log.entry_failed(cid, str(exc), OrderStatus.UNKNOWN)
+            self._log.signal(signal, SignalOutcome.REJECTED, f"execution: outcome unknown: {exc}")
+            return
+        except BotError as exc:
+            self._log.entry_failed(cid, str(exc))
+            self._log.signal(signal, SignalOutcome.REJECTED, f"execution: {exc}")
+            return
+        trade_id = self._log.entry_filled(intent, order_id, position)
+        self._log.signal(signal, SignalOutcome.ENTERED, decision.detail, trade_id=trade_id)
+        log.info("entered %s %s %.6g @ %.6g (trade %d)", position.side, position.symbol,
+                 position.quantity, position.entry_price, trade_id)
+
+    def _exit(self, intent: ExitIntent) -> None:
+        cid = client_order_id(self._log.mode, OrderPurpose.EXIT, intent.symbol,
+                              to_epoch_ms(intent.created_at))
+        try:
+            closed = self._venue.close_position(intent.symbol, intent.reason, cid)
+        except BotError as exc:
+            log.error("could not close %s (%s): %s", intent.symbol, intent.reason, exc)
+            self._log.risk_event("exit_failed", intent.reason, symbol=intent.symbol,
+                                 detail=str(exc))
+            return
+        self._record_exit(closed)
+
+    def _record_exit(self, closed: ClosedPosition) -> None:
+        self._log.exit_filled(closed)
+        self._risk.record_exit(closed.position.symbol, closed.exit_time)
+        self._closed_trades += 1
+        log.info("closed %s %s @ %.6g (%s): pnl %.2f USDT", closed.position.side,
+                 closed.position.symbol, closed.exit_price, closed.reason, closed.pnl)
+
+    def _risk_context(self, symbol: str, mark: MarkPrice) -> RiskContext:
+        health = self._heatmap.health()
+        return RiskContext(
+            now=self._clock(), equity=self._venue.equity(),
+            open_positions=self._venue.positions(), mark_price=mark.price,
+            mark_price_at=mark.timestamp, heatmap_updated_at=health.last_refresh_at,
+        )
+
+    def _health_problem(self) -> str | None:
+        health = self._heatmap.health()
+        now = self._clock()
+        silence = timedelta(seconds=self._settings.max_stream_silence_seconds)
+        if health.last_message_at is None or now - health.last_message_at > silence:
+            return "liquidation stream silent" + ("" if health.connected else " (disconnected)")
+        max_age = timedelta(seconds=self._settings.max_price_age_seconds)
+        stale = [s for s in self._symbols
+                 if s not in self._marks or now - self._marks[s].timestamp > max_age]
+        if stale:
+            return f"mark prices stale: {', '.join(stale)}"
+        return None

@@ -1,0 +1,237 @@
+"""The backtest: the bot's own parts (heatmap, strategy, risk, paper venue, trading loop) run
+over recorded data on a simulated clock.
+
+Time advances in steps of the scheduler's finest interval. At each step the heatmap first
+receives the liquidations recorded up to that moment (never a later one: no look-ahead), then
+the loop's jobs that are due run in a fixed order, at the intervals configured under
+``scheduler.*``: mark prices (stops and targets trigger here, with ``paper.*`` fees and
+slippage), heatmap refresh, health, supervision of open positions, signals, equity. Stream
+health is judged by recorded data: a period without any recorded price (a recording gap)
+pauses entries exactly as a silent socket would.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from bot.app.bootstrap import build_heatmap, build_strategy
+from bot.app.trading_loop import LoopSettings, TradingLoop
+from bot.backtest.trade_log import BacktestTradeLog
+from bot.clock import ManualClock
+from bot.domain import Liquidation, LiquidationCluster, from_epoch_ms
+from bot.execution import PaperConfig, PaperExecution
+from bot.heatmap import HeatmapHealth, LiveLiquidationHeatmap
+from bot.journal import JournalRepository
+from bot.marketdata.prices import RecordedMarkPrices, typical_spacing_ms
+from bot.marketdata.store import HistoryStore, LiquidationEvent, PriceSeries
+from bot.risk import InMemoryRiskStateStore, RiskEngine, RiskLimits
+from bot.settings import Settings
+from bot.symbols import to_exchange_id
+
+log = logging.getLogger(__name__)
+
+_MS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestData:
+    """Everything a backtest reads, loaded once: events (warm-up included) and prices."""
+
+    symbols: tuple[str, ...]
+    start_ms: int
+    end_ms: int
+    liquidations: Sequence[LiquidationEvent]
+    prices: dict[str, PriceSeries]
+
+
+def load_data(store: HistoryStore, symbols: Sequence[str], start_ms: int | None,
+              end_ms: int | None, warmup_ms: int) -> BacktestData:
+    """Load the period's prices and liquidations (plus ``warmup_ms`` of earlier ones).
+
+    The period defaults to the span of the symbols' recorded mark prices.
+
+    Raises:
+        ValueError: no recorded prices for the symbols in the period.
+    """
+    ids = tuple(dict.fromkeys(to_exchange_id(s) for s in symbols))
+    span = store.price_range(ids)
+    if span is None:
+        raise ValueError(f"no recorded mark prices for {', '.join(ids)}; record some "
+                         "(bot record) or import candles (bot data import-prices)")
+    start = span[0] if start_ms is None else start_ms
+    end = span[1] + 1 if end_ms is None else end_ms
+    prices = store.mark_prices(start, end, ids)
+    if not prices:
+        raise ValueError(f"no recorded mark prices for {', '.join(ids)} in the period")
+    events = store.liquidations(start - warmup_ms, end, ids)
+    return BacktestData(ids, start, end, events, prices)
+
+
+class _BacktestHeatmapView:
+    """The heatmap as the loop sees it, with stream health judged from recorded data.
+
+    The live heatmap dates ``last_message_at`` with the wall clock; here the newest recorded
+    price plays the socket's part (prices arrive every second on the same connection), so a
+    recording gap looks exactly like a silent stream.
+
+    While every position slot is taken, a flat symbol's clusters are not computed (the loop
+    asks only to decide an entry, which the risk engine would refuse): clustering is most of
+    a backtest's cost, and the trades are the same.
+    """
+
+    def __init__(self, heatmap: LiveLiquidationHeatmap, last_data_ms: Callable[[], int | None],
+                 clock: Callable[[], datetime], venue: PaperExecution, max_positions: int) -> None:
+        self._heatmap = heatmap
+        self._last_data_ms = last_data_ms
+        self._clock = clock
+        self._venue = venue
+        self._max_positions = max_positions
+        self.skipped = 0
+
+    def get_clusters(self, symbol: str) -> list[LiquidationCluster]:
+        venue = self._venue
+        if venue.position(symbol) is None and len(venue.positions()) >= self._max_positions:
+            self.skipped += 1
+            return []
+        return self._heatmap.get_clusters(symbol)
+
+    def update_price(self, symbol: str, price: float) -> None:
+        self._heatmap.update_price(symbol, price)
+
+    def health(self) -> HeatmapHealth:
+        last = self._last_data_ms()
+        # Without an updater thread the heatmap recomputes a symbol on request whenever its
+        # clusters are older than update_interval, so what the loop reads is always current.
+        return replace(self._heatmap.health(), connected=True, last_refresh_at=self._clock(),
+                       last_message_at=None if last is None else from_epoch_ms(last))
+
+
+@dataclass(frozen=True, slots=True)
+class EquityPoint:
+    """Equity at one simulated moment."""
+
+    time_ms: int
+    equity: float
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """What the engine produced; trades are in the journal (mode ``backtest``)."""
+
+    symbols: tuple[str, ...]
+    start_ms: int
+    end_ms: int
+    starting_balance: float
+    equity: tuple[EquityPoint, ...]
+    decisions: int
+    liquidations_fed: int
+    refusals: tuple[tuple[str, int], ...] = ()
+
+
+class BacktestEngine:
+    """Runs the trading loop over ``data`` on ``clock``, journaling into ``journal``.
+
+    Args:
+        settings: the bot's settings (every section applies as in a live run).
+        data: from ``load_data``.
+        journal: the backtest's journal (its rows get mode ``backtest``).
+        clock: the simulated clock the journal was opened with; moved by ``run``.
+    """
+
+    def __init__(self, settings: Settings, data: BacktestData, journal: JournalRepository,
+                 clock: ManualClock) -> None:
+        self._settings = settings
+        self._data = data
+        self._clock = clock
+        clock.set_ms(data.start_ms)
+        spacing = typical_spacing_ms(data.prices)
+        # Candle-derived prices are minutes apart: hold each until the next (see prices.py).
+        hold = 2 * spacing if spacing > 2 * _MS else 0
+        self._prices = RecordedMarkPrices(data.prices, lambda: clock.now_ms, hold_ms=hold)
+        self._heatmap = build_heatmap(settings, clock)
+        p = settings.paper
+        self._venue = PaperExecution(PaperConfig(
+            starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,
+            slippage_bps=p.slippage_bps, funding=p.funding,
+            max_mark_age_seconds=p.max_mark_age_seconds), clock)
+        # Risk state lives in memory: a backtest must never set the live bot's durable flags.
+        risk = RiskEngine(RiskLimits(**settings.risk.model_dump()), InMemoryRiskStateStore(),
+                          clock)
+        self._log = BacktestTradeLog(journal, clock)
+        self._view = _BacktestHeatmapView(self._heatmap, lambda: self._prices.last_time_ms,
+                                          clock, self._venue, settings.risk.max_open_positions)
+        self._loop = TradingLoop(
+            symbols=data.symbols,
+            heatmap=self._view,
+            prices=self._prices, strategy=build_strategy(settings), risk=risk,
+            venue=self._venue, trade_log=self._log,
+            clock=clock, settings=LoopSettings(
+                min_signal_strength=settings.strategy.min_signal_strength,
+                max_price_age_seconds=settings.risk.max_price_age_seconds),
+        )
+        self._equity: list[EquityPoint] = []
+        self._fed = 0
+        self._decisions = 0
+
+    def run(self) -> BacktestRun:
+        """Simulate from the data's start to its end; open positions are closed at the end."""
+        jobs = self._jobs()
+        step = math.gcd(*(interval for interval, _ in jobs))
+        start, end = self._data.start_ms, self._data.end_ms
+        for t in range(start, end, step):
+            self._clock.set_ms(t)
+            self._feed_until(t)
+            elapsed = t - start
+            for interval, job in jobs:
+                if elapsed % interval == 0:
+                    job()
+        self._clock.set_ms(max(end - 1, start))
+        self._loop.stop(close_positions=True)
+        self._record_equity()
+        return BacktestRun(self._data.symbols, start, end,
+                           self._settings.paper.starting_balance, tuple(self._equity),
+                           self._decisions, self._fed,
+                           tuple(sorted(self._refusals().items())))
+
+    def _jobs(self) -> list[tuple[int, Callable[[], None]]]:
+        s = self._settings.scheduler
+        ms = [max(1, round(v * _MS)) for v in (
+            s.mark_price_interval, s.health_interval, s.supervision_interval, s.signal_interval,
+            s.equity_interval)]
+        # The order within one instant: prices first (stops trigger on them), then health,
+        # exits, entries, and the equity snapshot of the outcome. Clusters need no job of
+        # their own: the heatmap recomputes a symbol when asked and its clusters are stale.
+        return list(zip(ms, (self._loop.on_prices, self._loop.check_health, self._loop.supervise,
+                             self._signals, self._snapshot), strict=True))
+
+    def _refusals(self) -> dict[str, int]:
+        refusals = dict(self._log.refusals)
+        if self._view.skipped:
+            refusals["not evaluated: max_open_positions reached"] = self._view.skipped
+        return refusals
+
+    def _signals(self) -> None:
+        self._decisions += 1
+        self._loop.run_signals()
+
+    def _snapshot(self) -> None:
+        self._loop.snapshot_equity()
+        self._record_equity()
+
+    def _record_equity(self) -> None:
+        self._equity.append(EquityPoint(self._clock.now_ms, self._venue.equity()))
+
+    def _feed_until(self, now_ms: int) -> None:
+        events = self._data.liquidations
+        index = self._fed
+        add = self._heatmap.add_liquidation
+        while index < len(events) and events[index].time_ms <= now_ms:
+            e = events[index]
+            add(Liquidation(e.symbol, e.side, e.price, e.quantity,  # type: ignore[arg-type]
+                            from_epoch_ms(e.time_ms)))
+            index += 1
+        self._fed = index

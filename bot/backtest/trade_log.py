@@ -1,0 +1,42 @@
+"""``BacktestTradeLog``: the trade log of a backtest, journaling what a review needs.
+
+A backtest asks the strategy about every symbol every few simulated seconds for days, and
+most answers are refusals (a cooldown, the position limit) repeated each tick. Journaled one
+row at a time, as the live bot does, they would cost more than the whole simulation. So here
+trades, orders, fills, entered signals, equity and the risk events that change state (locks,
+pauses) go to the journal, while ignored and rejected signals and rejection events are
+counted by reason; the report shows the counts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.app.trade_log import TradeLog
+from bot.domain import Signal
+from bot.journal import JournalRepository, RiskEventKind, SignalOutcome, TradeMode
+
+
+class BacktestTradeLog(TradeLog):
+    """A ``TradeLog`` in mode ``backtest`` that counts refusals instead of journaling each."""
+
+    def __init__(self, journal: JournalRepository, clock: Callable[[], datetime]) -> None:
+        """Journal into ``journal`` (mode ``backtest``), timed by the simulated ``clock``."""
+        super().__init__(journal, TradeMode.BACKTEST, clock)
+        self.refusals: Counter[str] = Counter()
+
+    def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
+               trade_id: int | None = None) -> None:
+        """Journal entered signals; count the others by outcome and reason."""
+        if outcome is SignalOutcome.ENTERED:
+            super().signal(signal, outcome, reason, trade_id)
+        else:
+            self.refusals[f"{outcome.value}: {(reason or '').split(':')[0]}"] += 1
+
+    def risk_event(self, kind: str, reason: str, *, symbol: str | None = None,
+                   detail: str | None = None) -> None:
+        """Journal state changes; rejections are already counted through ``signal``."""
+        if kind != RiskEventKind.REJECTION:
+            super().risk_event(kind, reason, symbol=symbol, detail=detail)

@@ -1,0 +1,104 @@
+"""``bot replay``: recorded data through a heatmap, shown with the ``bot heatmap`` view."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.live import Live
+
+from bot.app.bootstrap import build_heatmap
+from bot.app.marketdata import open_store, recorder_file_events
+from bot.cli.views.heatmap import render_heatmap
+from bot.clock import ManualClock
+from bot.domain import from_epoch_ms
+from bot.heatmap import LiveLiquidationHeatmap
+from bot.marketdata.columns import StoredMarks, event_columns, liquidation_columns
+from bot.marketdata.replay import MarksInMemory, ReplayStats, replay, replay_bulk
+from bot.marketdata.store import LiquidationEvent, MarkPoint
+from bot.settings import Settings
+from bot.symbols import to_exchange_id
+
+Feed = Callable[[LiveLiquidationHeatmap, ManualClock, Callable[[], None] | None], ReplayStats]
+
+
+def run_replay(settings: Settings, *, file: Path | None, store_url: str, start_ms: int | None,
+               end_ms: int | None, speed: float, symbol: str | None,
+               console: Console | None = None) -> None:
+    """Replay a recorder CSV, or the store's data in ``[start_ms, end_ms)``, and show it.
+
+    At speed 0 the events go in a chunk at a time (``replay_bulk``); otherwise one by one,
+    paced by their times.
+    """
+    with _source(file, store_url, start_ms, end_ms, speed) as (counts, first_ms, feed):
+        if not counts:
+            typer.echo("nothing to replay in that period")
+            return
+        shown = to_exchange_id(symbol) if symbol else _busiest(counts)
+        clock = ManualClock(from_epoch_ms(first_ms))
+        heatmap = build_heatmap(settings, clock)
+        console = console or Console()
+
+        def view() -> object:
+            return render_heatmap(shown, heatmap.get_clusters(shown), heatmap.get_price(shown),
+                                  heatmap.health(), replay_at=clock())
+
+        if console.is_terminal:
+            with Live(view(), console=console, refresh_per_second=4) as live:  # type: ignore[arg-type]
+                stats = feed(heatmap, clock, lambda: live.update(view()))  # type: ignore[arg-type]
+        else:
+            stats = feed(heatmap, clock, None)
+            console.print(view())
+    typer.echo(f"replayed {stats.liquidations} liquidations and {stats.mark_prices} mark prices "
+               f"from {from_epoch_ms(stats.first_ms or 0):%Y-%m-%d %H:%M:%S} to "
+               f"{from_epoch_ms(stats.last_ms or 0):%Y-%m-%d %H:%M:%S} UTC")
+
+
+@contextmanager
+def _source(file: Path | None, store_url: str, start_ms: int | None, end_ms: int | None,
+            speed: float) -> Iterator[tuple[Mapping[str, int], int, Feed]]:
+    """Liquidations per symbol, the first event's time, and how to feed the heatmap."""
+    if file is not None:
+        events = [e for e in recorder_file_events(file)
+                  if (start_ms is None or e.time_ms >= start_ms)
+                  and (end_ms is None or e.time_ms < end_ms)]
+        yield (Counter(e.symbol for e in events), events[0].time_ms if events else 0,
+               _feed_events(events, [], speed))
+        return
+    with open_store(store_url) as store:
+        counts = store.liquidation_counts(start_ms, end_ms)
+        if not counts:
+            yield counts, 0, _feed_events([], [], speed)
+            return
+        if speed > 0:
+            events = store.liquidations(start_ms, end_ms)
+            marks = list(store.iter_mark_prices(start_ms, end_ms))
+            yield counts, events[0].time_ms, _feed_events(events, marks, speed)
+            return
+        first_ms = store.first_liquidation_ms(start_ms, end_ms) or 0
+
+        def feed(heatmap: LiveLiquidationHeatmap, clock: ManualClock,
+                 on_tick: Callable[[], None] | None) -> ReplayStats:
+            return replay_bulk(liquidation_columns(store.engine, start_ms, end_ms),
+                               StoredMarks(store, start_ms, end_ms), heatmap, clock,
+                               on_tick=on_tick)
+
+        yield counts, first_ms, feed
+
+
+def _feed_events(events: list[LiquidationEvent], marks: list[MarkPoint], speed: float) -> Feed:
+    def feed(heatmap: LiveLiquidationHeatmap, clock: ManualClock,
+             on_tick: Callable[[], None] | None) -> ReplayStats:
+        if speed == 0:
+            return replay_bulk(event_columns(events), MarksInMemory(marks), heatmap, clock,
+                               on_tick=on_tick)
+        return replay(events, marks, heatmap, clock, speed=speed, on_tick=on_tick)
+    return feed
+
+
+def _busiest(counts: Mapping[str, int]) -> str:
+    return min(counts, key=lambda s: (-counts[s], s))

@@ -1,0 +1,52 @@
+"""What every command does first: settings loaded (logging configured with secrets redacted),
+and SIGINT/SIGTERM turned into an event for commands that wait in the main thread."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from bot.logs import configure_logging
+from bot.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+class ShutdownRequest:
+    """SIGINT/SIGTERM turned into an event, for commands that wait in the main thread."""
+
+    def __init__(self) -> None:
+        """Not yet listening: use as a context manager."""
+        self._event = threading.Event()
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> ShutdownRequest:
+        """Install the handlers."""
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            self._previous[sig] = signal.signal(sig, lambda _s, _f: self._event.set())
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        """Restore the previous handlers."""
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)  # type: ignore[arg-type]
+
+    def wait(self, timeout: float | None) -> bool:
+        """True once a stop was requested; waits at most ``timeout`` seconds (None: forever)."""
+        return self._event.wait(timeout)
+
+    def wait_for(self, duration: float) -> None:
+        """Wait until a stop is requested or ``duration`` seconds (0: no limit) pass."""
+        self.wait(duration if duration > 0 else None)
+
+
+def load(config: Path | None, overrides: Mapping[str, object] | None = None) -> Settings:
+    """Settings from every layer, then logging configured with secrets redacted."""
+    settings = load_settings(config, overrides)
+    secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
+                                              settings.exchange.api_secret) if s is not None]
+    configure_logging(settings.logging.level, secrets)
+    return settings

@@ -1,0 +1,79 @@
+"""The compact live status ``bot run`` shows: connection, prices, clusters, positions, PnL.
+
+``render_status`` is pure rendering of a ``LoopStatus``; ``status_printer`` shows it, as a live
+table on a terminal or as a log line a minute otherwise."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+from bot.app.runner import BotRunner
+from bot.app.trading_loop import LoopStatus
+
+log = logging.getLogger(__name__)
+
+
+def render_status(status: LoopStatus, mode: str) -> Table:
+    """One table: a row per symbol, and account figures in the caption."""
+    health = status.heatmap
+    state = Text("connected", style="green") if health.connected else Text(
+        "disconnected", style="bold red")
+    paused = f" · entries paused: {status.entries_paused}" if status.entries_paused else ""
+    pnl = status.equity - status.balance
+    table = Table(
+        title=Text.assemble(f"bot run ({mode}) · stream ", state,
+                            f" · {health.liquidations} liquidations{paused}"),
+        caption=(f"equity {status.equity:,.2f} USDT · balance {status.balance:,.2f} · "
+                 f"unrealised {pnl:+,.2f} · closed trades {status.closed_trades}"),
+    )
+    for name in ("symbol", "mark", "best cluster", "strength", "position", "uPnL"):
+        table.add_column(name, justify="left" if name in {"symbol", "best cluster",
+                                                          "position"} else "right")
+    positions = {p.symbol: p for p in status.positions}
+    for symbol, cluster in status.best_clusters.items():
+        mark = status.prices.get(symbol)
+        position = positions.get(symbol)
+        table.add_row(
+            symbol,
+            "" if mark is None else f"{mark.price:,.6g}",
+            "" if cluster is None else f"{cluster.side} @ {cluster.price_level:,.6g}",
+            "" if cluster is None else f"{cluster.strength:.2f}",
+            "" if position is None else
+            f"{position.side} {position.quantity:g} @ {position.entry_price:,.6g}",
+            "" if position is None or mark is None else
+            f"{position.unrealised_pnl(mark.price):+,.2f}",
+        )
+    return table
+
+
+def status_printer(runner: BotRunner, mode: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A status display for ``bot run``: a live table on a terminal, else a log line a minute.
+
+    Returns (on_tick, finish).
+    """
+    if sys.stdout.isatty():
+        live = Live(render_status(runner.loop.status(), mode), console=Console(),
+                    refresh_per_second=2, transient=False)
+        live.start()
+        return (lambda: live.update(render_status(runner.loop.status(), mode)), live.stop)
+    last = [time.monotonic()]
+
+    def log_line() -> None:
+        if time.monotonic() - last[0] < 60:
+            return
+        last[0] = time.monotonic()
+        s = runner.loop.status()
+        log.info("status: stream %s, %d liquidations, %d open position(s), equity %.2f USDT%s",
+                 "connected" if s.heatmap.connected else "DISCONNECTED", s.heatmap.liquidations,
+                 len(s.positions), s.equity,
+                 f", entries paused: {s.entries_paused}" if s.entries_paused else "")
+
+    return log_line, lambda: None

@@ -1,0 +1,364 @@
+"""Live positions as the venue follows them: fills, protection, closes, polling.
+
+``PositionTracker`` holds the open positions and does the exchange work around each one;
+``LiveExecution`` adds the port, the lock and the guards. Every state change is journaled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
+from bot.errors import BotError, InvalidOrder
+from bot.exchange import BinanceGateway, ExchangeOrder
+from bot.exchange import OrderStatus as ExchangeStatus
+from bot.execution.live.guard import ExchangeGuard
+from bot.execution.live.inflight import InFlightEntries
+from bot.execution.live.journal import open_trade_for_entry
+from bot.execution.live.protection import (
+    EMERGENCY_EXIT_SUFFIX,
+    FINAL_STATUSES,
+    ProtectiveOrder,
+    Protector,
+    derived_id,
+    journal_status,
+    protection_for,
+)
+from bot.execution.live.reconcile.rules import still_settling
+from bot.execution.pricing import ExitTrigger, taker_fee
+from bot.journal import JournalRepository, NewOrder, OrderPurpose, TradeMode, TradeRecord
+from bot.journal import OrderStatus as JournalStatus
+
+log = logging.getLogger(__name__)
+
+EXTERNAL_EXIT_SUFFIX = "ext"
+CrashPoint = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class Held:
+    """An open live position and what the venue knows about it.
+
+    ``journal_trade_id`` is set when the venue itself journaled the trade (an entry whose
+    outcome was settled only by a later lookup); the venue then also closes it.
+    """
+
+    position: Position
+    protected: bool = False
+    journal_trade_id: int | None = None
+
+    def protection(self) -> tuple[ProtectiveOrder, ProtectiveOrder]:
+        """The stop and the take profit this position should carry."""
+        p = self.position
+        return protection_for(p.symbol, p.side, p.quantity, p.stop_price,
+                              p.take_profit_price, p.client_order_id)
+
+
+def position_from_trade(trade: TradeRecord) -> Position:
+    """The position an open journal trade stands for."""
+    return Position(
+        symbol=trade.symbol, side=trade.side, quantity=trade.quantity,
+        entry_price=trade.entry_price, stop_price=trade.stop_price or 0.0,
+        take_profit_price=trade.take_profit_price or 0.0, opened_at=trade.entry_time,
+        client_order_id=trade.client_order_id or "", entry_fee=trade.fees,
+        target_cluster_price=trade.target_cluster_price,
+    )
+
+
+class PositionTracker:
+    """Open positions, their protection and their end (see the module docstring).
+
+    Args:
+        gateway: the exchange door.
+        journal: the trade journal.
+        protector: places and cancels protective orders.
+        guard: the back-off / halt brake every request passes.
+        clock: aware UTC time.
+        fee_rate: taker fee rate for fee estimates.
+        settle_seconds: an unresolved entry the exchange still does not know this long
+            after it was sent never reached it (see ``bot.execution.live.lookup``).
+    """
+
+    def __init__(self, gateway: BinanceGateway, journal: JournalRepository,
+                 protector: Protector, guard: ExchangeGuard,
+                 clock: Callable[[], datetime], fee_rate: float,
+                 settle_seconds: float = 15.0) -> None:
+        """Nothing held yet."""
+        self._gateway = gateway
+        self._journal = journal
+        self._protector = protector
+        self._guard = guard
+        self._clock = clock
+        self._fee_rate = fee_rate
+        self._settle_seconds = settle_seconds
+        self._held: dict[str, Held] = {}
+        # entry client order id → (symbol, when its outcome turned out unknown)
+        self._unresolved: dict[str, tuple[str, datetime]] = {}
+        self._closures: dict[str, list[ClosedPosition]] = {}
+        self._marks: dict[str, float] = {}
+
+    # -- state ----------------------------------------------------------------------------
+
+    def load_open_trades(self) -> None:
+        """Hold the journal's open live trades (reconciliation made them the exchange's)."""
+        for trade in self._journal.open_trades(mode=TradeMode.LIVE):
+            if trade.client_order_id:
+                self._held[trade.symbol] = Held(position_from_trade(trade), protected=True)
+
+    def held(self, symbol: str) -> Held | None:
+        """The position held on ``symbol``."""
+        return self._held.get(symbol)
+
+    def by_entry_id(self, client_order_id: str) -> Held | None:
+        """The position the entry ``client_order_id`` opened, if still open."""
+        return next((h for h in self._held.values()
+                     if h.position.client_order_id == client_order_id), None)
+
+    def positions(self) -> list[Position]:
+        """Open positions by symbol."""
+        return [self._held[s].position for s in sorted(self._held)]
+
+    def busy(self, symbol: str) -> bool:
+        """Whether a position or an unresolved entry is on ``symbol``."""
+        return symbol in self._held or any(s == symbol for s, _ in self._unresolved.values())
+
+    def anything_to_follow(self) -> bool:
+        """Whether polling has anything to look at."""
+        return bool(self._held or self._unresolved)
+
+    def set_mark(self, symbol: str, price: float) -> None:
+        """Remember the latest mark (exit estimates when nothing better is known)."""
+        self._marks[symbol] = price
+
+    def take_closures(self, symbol: str) -> list[ClosedPosition]:
+        """Closures found for ``symbol`` and not reported yet."""
+        return self._closures.pop(symbol, [])
+
+    def unresolved(self, client_order_id: str, symbol: str) -> None:
+        """An entry whose outcome even lookups could not tell: block the symbol, keep looking."""
+        self._unresolved[client_order_id] = (symbol, self._clock())
+        log.error("%s: entry %s outcome unknown; no new entry there until it is settled",
+                  symbol, client_order_id)
+
+    # -- entries --------------------------------------------------------------------------
+
+    def journal_protection_levels(self, order: SizedOrder, symbol: str, entry_id: str) -> None:
+        """Pending rows of the stop and take profit: their levels survive a crash."""
+        intent = order.intent
+        for spec in protection_for(symbol, intent.side, order.quantity, intent.stop_price,
+                                   intent.take_profit_price, entry_id):
+            self._protector.journal_pending(spec, None)
+
+    def cancel_pending_protection(self, entry_id: str) -> None:
+        """Mark the never-sent protective rows of a refused entry as cancelled."""
+        for suffix in ("sl", "tp"):
+            cid = derived_id(entry_id, suffix)
+            row = self._journal.find_order(cid)
+            if row is not None and row.status == JournalStatus.PENDING:
+                self._journal.update_order(cid, status=JournalStatus.CANCELED,
+                                           error="entry not placed")
+
+    def entry_filled(self, order: SizedOrder, entry_id: str, filled: ExchangeOrder) -> Held:
+        """Journal the entry's answer and hold the position it opened.
+
+        Raises:
+            InvalidOrder: the entry did not fill (expired): nothing is held.
+        """
+        self._journal.update_order(entry_id, status=journal_status(filled),
+                                   exchange_order_id=filled.id, filled_quantity=filled.filled,
+                                   average_price=filled.average_price)
+        if filled.filled <= 0:
+            self.cancel_pending_protection(entry_id)
+            raise InvalidOrder(f"entry {entry_id} did not fill ({filled.status})")
+        price = filled.average_price or order.intent.reference_price
+        intent = order.intent
+        position = Position(
+            symbol=filled.symbol, side=intent.side, quantity=filled.filled, entry_price=price,
+            stop_price=intent.stop_price, take_profit_price=intent.take_profit_price,
+            opened_at=filled.timestamp or self._clock(), client_order_id=entry_id,
+            entry_fee=taker_fee(price * filled.filled, self._fee_rate),
+            target_cluster_price=None if intent.cluster is None else intent.cluster.price_level,
+        )
+        held = Held(position)
+        self._held[position.symbol] = held
+        return held
+
+    def protect(self, held: Held, crash: CrashPoint, *, fresh: bool = False) -> None:
+        """Place the stop and the take profit that are missing (``fresh``: both are, the
+        entry just filled); no stop means an immediate market close."""
+        stop, target = held.protection()
+        try:
+            self._ensure(stop, held, fresh)
+        except BotError as exc:
+            self._stop_failed(held, exc)
+            return
+        crash("after_stop")
+        try:
+            self._ensure(target, held, fresh)
+        except BotError as exc:  # the stop limits the loss; the next poll tries again
+            log.error("%s: take profit not placed: %s", held.position.symbol, exc)
+            self._event("protection", "take profit not placed", held, str(exc))
+            return
+        held.protected = True
+
+    def _ensure(self, spec: ProtectiveOrder, held: Held, fresh: bool) -> None:
+        if not fresh:
+            found = self._guard.call(partial(self._protector.lookup, spec.symbol,
+                                             spec.client_order_id))
+            # Open, or already triggered (the next poll sees the position gone): leave it.
+            if found is not None and found.status in (ExchangeStatus.OPEN,
+                                                      ExchangeStatus.CLOSED):
+                return
+        self._guard.call(partial(self._protector.place, spec, held.journal_trade_id))
+
+    def _stop_failed(self, held: Held, error: BotError) -> None:
+        symbol = held.position.symbol
+        log.error("%s: stop not placed (%s): closing the position at market", symbol, error)
+        self._event("protection", "stop rejected: position closed at market", held, str(error))
+        exit_id = derived_id(held.position.client_order_id, EMERGENCY_EXIT_SUFFIX)
+        try:
+            closed = self.close(held, "stop_rejected", exit_id, lambda _p: None)
+        except BotError as exc:
+            log.critical("%s: UNPROTECTED position, market close failed too: %s", symbol, exc)
+            self._event("protection", "unprotected position: close failed", held, str(exc))
+            return
+        self._closures.setdefault(symbol, []).append(closed)
+
+    # -- exits ----------------------------------------------------------------------------
+
+    def close(self, held: Held, reason: str, exit_id: str, crash: CrashPoint) -> ClosedPosition:
+        """Close at market (reduce-only), cancel the protection, journal, forget the position."""
+        p = held.position
+        side = OrderSide.to_close(p.side)
+        if self._journal.find_order(exit_id) is None:
+            self._journal.record_order(NewOrder(
+                client_order_id=exit_id, symbol=p.symbol, type="market", side=side,
+                quantity=p.quantity, purpose=OrderPurpose.EXIT, mode=TradeMode.LIVE,
+                reduce_only=True, trade_id=held.journal_trade_id or self._trade_id(p),
+            ))
+        crash("before_exit")
+        try:
+            answer = self._guard.call(lambda: self._gateway.create_market_order(
+                p.symbol, side, p.quantity, exit_id, reduce_only=True))
+        except InvalidOrder as exc:  # reduce-only refused: the position is already gone
+            self._journal.update_order(exit_id, status=JournalStatus.REJECTED, error=str(exc))
+            return self.finish(held, self.closure_from_exchange(held))
+        crash("after_exit_reply")
+        self._journal.update_order(exit_id, status=journal_status(answer),
+                                   exchange_order_id=answer.id, filled_quantity=answer.filled,
+                                   average_price=answer.average_price)
+        price = answer.average_price or self._marks.get(p.symbol, p.entry_price)
+        closed = self._closed(held, price, reason, exit_id)
+        return self.finish(held, closed)
+
+    def finish(self, held: Held, closed: ClosedPosition) -> ClosedPosition:
+        """Cancel what protection is left, journal a self-journaled trade, forget it."""
+        for spec in held.protection():
+            if spec.client_order_id != closed.exit_client_order_id:
+                self._guard.call(partial(self._protector.cancel, spec.symbol,
+                                         spec.client_order_id))
+        if held.journal_trade_id is not None:
+            self._journal.close_trade(held.journal_trade_id, exit_time=closed.exit_time,
+                                      exit_price=closed.exit_price, pnl=closed.pnl,
+                                      fees=closed.fees, reason=closed.reason)
+        self._held.pop(held.position.symbol, None)
+        return closed
+
+    def closure_from_exchange(self, held: Held) -> ClosedPosition:
+        """How a position that is gone ended: its stop, its take profit, or elsewhere."""
+        p = held.position
+        for spec, reason in zip(held.protection(), (ExitTrigger.STOP_LOSS,
+                                                    ExitTrigger.TAKE_PROFIT), strict=True):
+            found = self._guard.call(partial(self._protector.lookup, p.symbol,
+                                             spec.client_order_id))
+            if found is not None and found.status is ExchangeStatus.CLOSED:
+                price = self._guard.call(partial(self._protector.fill_price, p.symbol,
+                                                 spec.client_order_id, spec.trigger_price))
+                self._journal.update_order(spec.client_order_id, status=JournalStatus.FILLED,
+                                           filled_quantity=p.quantity, average_price=price)
+                return self._closed(held, price, reason.value, spec.client_order_id)
+        log.warning("%s: position closed on the exchange by neither stop nor target", p.symbol)
+        price = self._marks.get(p.symbol, p.entry_price)
+        return self._closed(held, price, "closed_on_exchange",
+                            derived_id(p.client_order_id, EXTERNAL_EXIT_SUFFIX))
+
+    def _closed(self, held: Held, price: float, reason: str, exit_id: str) -> ClosedPosition:
+        p = held.position
+        return ClosedPosition(position=p, exit_price=price, exit_time=self._clock(),
+                              reason=reason, exit_fee=taker_fee(price * p.quantity,
+                                                                self._fee_rate),
+                              exit_client_order_id=exit_id)
+
+    # -- polling --------------------------------------------------------------------------
+
+    def poll(self, inflight: InFlightEntries) -> None:
+        """One look at the exchange: closures, missing protection, unresolved entries."""
+        open_on_exchange = {p.symbol for p in self._guard.call(
+            lambda: self._gateway.fetch_positions(sorted(self._held)))} if self._held else set()
+        for symbol, held in list(self._held.items()):
+            if symbol not in open_on_exchange:
+                closed = self.finish(held, self.closure_from_exchange(held))
+                self._closures.setdefault(symbol, []).append(closed)
+            elif not held.protected:
+                self.protect(held, lambda _p: None)
+        for entry_id, (symbol, since) in list(self._unresolved.items()):
+            self._settle_unresolved(entry_id, symbol, since, inflight)
+        self._forget_settled(inflight)
+
+    def _settle_unresolved(self, entry_id: str, symbol: str, since: datetime,
+                           inflight: InFlightEntries) -> None:
+        found = self._guard.call(lambda: self._gateway.fetch_order(symbol, entry_id))
+        if found is None and not still_settling(since, self._clock(), self._settle_seconds):
+            del self._unresolved[entry_id]  # too late to appear: it never reached Binance
+            self._journal.update_order(entry_id, status=JournalStatus.FAILED,
+                                       error="never reached the exchange")
+            self.cancel_pending_protection(entry_id)
+            inflight.remove(entry_id)
+            return
+        if found is None or found.is_open:
+            return  # still unknown: keep the symbol blocked and look again next time
+        del self._unresolved[entry_id]
+        row = self._journal.find_order(entry_id)
+        if found.filled <= 0 or row is None:
+            self._journal.update_order(entry_id, status=journal_status(found))
+            self.cancel_pending_protection(entry_id)
+            inflight.remove(entry_id)
+            return
+        self._adopt_late_fill(entry_id, found)
+        inflight.remove(entry_id)
+
+    def _adopt_late_fill(self, entry_id: str, found: ExchangeOrder) -> None:
+        """An entry reported as unknown turned out filled: journal the trade, protect it."""
+        trade_id, position = open_trade_for_entry(self._journal, entry_id, found,
+                                                  self._fee_rate)
+        held = Held(position, journal_trade_id=trade_id)
+        self._held[position.symbol] = held
+        log.warning("%s: entry %s found filled after all; protecting it", position.symbol,
+                    entry_id)
+        self.protect(held, lambda _p: None)
+
+    def _forget_settled(self, inflight: InFlightEntries) -> None:
+        for entry in inflight.all():
+            row = self._journal.find_order(entry.client_order_id)
+            if row is None or entry.client_order_id in self._unresolved:
+                continue
+            if row.trade_id is not None or row.status in FINAL_STATUSES - {"filled"}:
+                inflight.remove(entry.client_order_id)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _trade_id(self, position: Position) -> int | None:
+        trades = self._journal.open_trades(mode=TradeMode.LIVE, symbol=position.symbol)
+        return next((t.id for t in trades if t.client_order_id == position.client_order_id),
+                    None)
+
+    def _event(self, kind: str, reason: str, held: Held, detail: str) -> None:
+        self._journal.record_risk_event(kind, reason, symbol=held.position.symbol,
+                                        detail=detail, mode=TradeMode.LIVE, at=self._clock())
+
+
+__all__ = ["Held", "PositionTracker", "position_from_trade"]
