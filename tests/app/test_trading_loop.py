@@ -8,7 +8,7 @@ import pytest
 
 from bot.journal import TradeStatus
 from bot.risk import RiskLimits
-from tests.runner.helpers import SYMBOL, build_rig, short_cluster_above
+from tests.app.helpers import SYMBOL, build_rig, short_cluster_above
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from bot.journal import create_engine_for, upgrade_to_head
 from bot.marketdata.store import HistoryStore
-from tests.history.simdata import record_sim_market
+from tests.marketdata.simdata import record_sim_market
 
 SIM_SECONDS = 3600
 

@@ -13,7 +13,7 @@ from bot.exchange import BinanceGateway
 from bot.execution.live.guard import TradingHalted
 from bot.journal import OrderStatus
 from bot.sim import AfterAccept, SimExchange
-from tests.live.helpers import SYMBOL, entry_id, make_venue, sized, utc_now
+from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, sized, utc_now
 
 NEW_ORDER = "POST /fapi/v1/order"
 NEW_ALGO = "POST /fapi/v1/algoOrder"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.app.live import LiveJournal, live_summary
 from bot.exchange import BinanceGateway
 from bot.settings import load_settings
-from tests.live.helpers import SYMBOL, entry_id, make_venue, sized
+from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, sized
 
 
 def test_the_summary_names_symbols_leverage_limits_balance_and_open_positions(

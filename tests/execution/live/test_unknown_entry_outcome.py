@@ -17,7 +17,7 @@ from bot.execution.live.reconcile.reconciler import Reconciler
 from bot.execution.live.venue import LiveExecution
 from bot.journal import OrderStatus, TradeMode
 from bot.sim import SimExchange
-from tests.live.helpers import (
+from tests.execution.live.helpers import (
     SYMBOL,
     entry_id,
     fast_policy,

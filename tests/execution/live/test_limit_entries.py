@@ -17,7 +17,7 @@ from bot.execution.live.limit_entry import limit_price
 from bot.execution.live.protection import derived_id
 from bot.journal import OrderStatus, TradeMode
 from bot.sim import SimExchange
-from tests.live.helpers import (
+from tests.execution.live.helpers import (
     PRICE,
     SYMBOL,
     entry_id,

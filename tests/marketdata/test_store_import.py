@@ -70,7 +70,7 @@ def test_export_then_import_gives_the_same_events(store: HistoryStore, recorded_
     out = tmp_path / "export.csv"
     with out.open("w", encoding="utf-8") as handle:
         written = export_liquidations(store, handle)
-    from tests.history.conftest import make_store
+    from tests.marketdata.conftest import make_store
 
     other = make_store(tmp_path / "other.db")
 

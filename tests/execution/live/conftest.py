@@ -10,7 +10,7 @@ import pytest
 from bot.app.live import LiveJournal
 from bot.exchange import BinanceGateway
 from bot.sim import SimExchange
-from tests.live.helpers import make_gateway, make_journal, start_sim
+from tests.execution.live.helpers import make_gateway, make_journal, start_sim
 
 
 @pytest.fixture

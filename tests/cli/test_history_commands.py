@@ -16,8 +16,8 @@ from typer.testing import CliRunner, Result
 from bot.cli.app import app, main
 from bot.domain import PositionSide, to_epoch_ms
 from bot.journal import NewTrade, TradeMode, open_journal
-from tests.history.conftest import make_store
-from tests.history.simdata import START
+from tests.marketdata.conftest import make_store
+from tests.marketdata.simdata import START
 
 SYMBOLS = "BTCUSDT,ETHUSDT,SOLUSDT"
 WINDOW = ["--from", "2025-01-27T00:00", "--to", "2025-01-27T00:20"]

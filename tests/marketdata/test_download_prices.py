@@ -17,7 +17,7 @@ from bot.marketdata.downloads import aligned_period, download_prices, missing_pe
 from bot.marketdata.prices import RecordedMarkPrices
 from bot.marketdata.store import HistoryStore
 from bot.sim import SimExchange, utc_now
-from tests.history.conftest import make_store
+from tests.marketdata.conftest import make_store
 
 KLINES = "GET /fapi/v1/klines"
 MINUTE = timedelta(minutes=1)

@@ -16,7 +16,7 @@ from bot.domain import from_epoch_ms, to_epoch_ms
 from bot.journal import TradeMode, TradeRecord, create_engine_for, open_journal, summarize
 from bot.marketdata.store import HistoryStore, LiquidationEvent, MarkPoint
 from bot.settings import Settings, load_settings
-from tests.history.simdata import START
+from tests.marketdata.simdata import START
 
 SYMBOLS = ("BTCUSDT", "ETHUSDT", "SOLUSDT")
 REQUEST = BacktestRequest(SYMBOLS)

@@ -13,7 +13,7 @@ from bot.app.live import LiveJournal
 from bot.exchange import BinanceGateway
 from bot.execution.live.protection import derived_id
 from bot.sim import SimExchange
-from tests.live.helpers import SYMBOL, entry_id, make_venue, sized
+from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, sized
 
 CANARY_KEY = "CANARYKEY" + "k" * 55
 CANARY_SECRET = "CANARYSECRET" + "s" * 52

@@ -12,7 +12,7 @@ from bot.exchange import BinanceGateway
 from bot.execution.live.protection import derived_id
 from bot.journal import OrderStatus, TradeMode, TradeStatus
 from bot.sim import SimExchange
-from tests.live.helpers import SYMBOL, entry_id, make_venue, move_price, sized, utc_now
+from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, move_price, sized, utc_now
 
 NEW_ORDER = "POST /fapi/v1/order"
 

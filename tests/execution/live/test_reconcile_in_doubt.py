@@ -10,7 +10,7 @@ from bot.execution.live.protection import Protector, derived_id, protection_for
 from bot.execution.live.reconcile.reconciler import NEVER_SENT, Reconciler
 from bot.journal import NewOrder, NewTrade, OrderPurpose, OrderStatus, TradeMode, TradeStatus
 from bot.sim import SimExchange
-from tests.live.helpers import PRICE, SYMBOL, entry_id, fast_policy, sized, utc_now
+from tests.execution.live.helpers import PRICE, SYMBOL, entry_id, fast_policy, sized, utc_now
 
 NEW_ORDER = "POST /fapi/v1/order"
 

@@ -23,8 +23,15 @@ from bot.execution.live.protection import derived_id
 from bot.execution.live.reconcile.reconciler import Reconciler
 from bot.journal import TradeMode, upgrade_to_head
 from bot.sim import SimExchange
-from tests.live import crash_driver
-from tests.live.helpers import PRICE, SYMBOL, fast_policy, make_gateway, move_price, utc_now
+from tests.execution.live import crash_driver
+from tests.execution.live.helpers import (
+    PRICE,
+    SYMBOL,
+    fast_policy,
+    make_gateway,
+    move_price,
+    utc_now,
+)
 
 ROUNDS = 140
 ORDER_ENDPOINT = "POST /fapi/v1/order"

@@ -20,7 +20,7 @@ from bot.execution.live.reconcile.reconciler import Reconciler
 from bot.execution.live.venue import LiveConfig, LiveExecution
 from bot.journal import TradeMode, create_engine_for, make_session_factory
 from bot.sim import SimExchange
-from tests.live.helpers import SYMBOL, entry_id, fast_policy, make_gateway, sized, utc_now
+from tests.execution.live.helpers import SYMBOL, entry_id, fast_policy, make_gateway, sized, utc_now
 
 ENTRY_POINTS = ("before_request", "after_accept", "after_reply", "after_fill", "after_stop",
                 "before_trade_journal")

@@ -18,7 +18,14 @@ from bot.execution.live.reconcile.reconciler import ReconcileConflict, Reconcile
 from bot.journal import TradeMode
 from bot.settings import Settings
 from bot.sim import SimExchange
-from tests.live.helpers import PRICE, SYMBOL, fast_policy, make_gateway, make_venue, utc_now
+from tests.execution.live.helpers import (
+    PRICE,
+    SYMBOL,
+    fast_policy,
+    make_gateway,
+    make_venue,
+    utc_now,
+)
 
 BOT = [sys.executable, "-c", "from bot.cli.app import main; main()"]
 

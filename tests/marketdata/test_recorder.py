@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from bot.marketdata.store import HistoryStore
-from tests.history.conftest import make_store
+from tests.marketdata.conftest import make_store
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORD_SCRIPT = """

@@ -8,7 +8,7 @@ import pytest
 
 from bot.app.bootstrap import build_paper_venue
 from bot.settings import load_settings
-from tests.runner.helpers import SYMBOL, build_rig, short_cluster_above
+from tests.app.helpers import SYMBOL, build_rig, short_cluster_above
 
 
 def test_paper_account_resumes_after_restart(tmp_path: Path) -> None:
