@@ -1,10 +1,24 @@
-"""``ManualClock``: a simulated clock that only moves when told (backtests, replays, tests)."""
+"""Time, injected: the ``Clock`` type every component takes, the wall clock, a manual clock.
+
+Every collaborator that needs the time receives a ``Clock`` through its constructor, so the
+same code runs on the wall clock (``utc_now``) in ``bot run`` and on a ``ManualClock`` in
+backtests, replays and tests.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from bot.domain import from_epoch_ms, to_epoch_ms
+
+Clock = Callable[[], datetime]
+"""A zero-argument callable returning the current time as an aware UTC datetime."""
+
+
+def utc_now() -> datetime:
+    """The wall clock in UTC."""
+    return datetime.now(UTC)
 
 
 class ManualClock:

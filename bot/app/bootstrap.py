@@ -11,11 +11,11 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
+from bot.clock import Clock, utc_now
 from bot.domain import Position
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
@@ -33,12 +33,8 @@ from strategies.liquidation_hunter import LiquidationHunter
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 
 
-def utc_now() -> datetime:
-    """The wall clock in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass

@@ -10,24 +10,18 @@ import logging
 import math
 import sys
 from collections.abc import Callable
-from datetime import datetime
 
+from bot.clock import Clock
 from bot.errors import BotError
 from bot.exchange import BinanceGateway, build_gateway, config_from_settings
 from bot.execution.live.journal import LiveJournal
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
-from bot.journal import (
-    JournalRepository,
-    create_engine_for,
-    make_session_factory,
-    upgrade_to_head,
-)
+from bot.journal import JournalRepository, create_engine_for, make_session_factory, upgrade_to_head
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 Writer = Callable[[str], None]
 
 

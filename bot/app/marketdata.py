@@ -11,9 +11,10 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from bot.clock import utc_now
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import stream_names, stream_url
 from bot.journal import create_engine_for, upgrade_to_head
@@ -25,9 +26,6 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 
-def utc_now() -> datetime:
-    """The wall clock in UTC."""
-    return datetime.now(UTC)
 
 
 def database_url(target: str | None, settings: Settings) -> str:

@@ -8,9 +8,10 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from bot.app.bootstrap import build_heatmap, start_simulator, utc_now, with_simulator_urls
+from bot.app.bootstrap import build_heatmap, start_simulator, with_simulator_urls
 from bot.cli.startup import ShutdownRequest
 from bot.cli.views.heatmap import render_heatmap
+from bot.clock import utc_now
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.settings import Settings
 

@@ -23,10 +23,11 @@ def reconcile(config: ConfigOption = None) -> None:
     protection get it, orphan protective orders are cancelled; a difference that cannot be
     resolved is printed and the command exits non-zero. Needs the API keys.
     """
-    from bot.app.bootstrap import Resources, utc_now
+    from bot.app.bootstrap import Resources
     from bot.app.live import build_live_gateway, open_live_journal
     from bot.app.live import reconcile as run_reconcile
     from bot.cli.startup import load
+    from bot.clock import utc_now
     from bot.settings import validate_for_live
 
     settings = load(config, {"run.mode": "live"})

@@ -19,6 +19,7 @@ What it offers:
   ``build_gateway`` / ``build_mark_price_feed`` for the composition root.
 """
 
+from bot.clock import Clock
 from bot.exchange.client import ExchangeConfig, build_ccxt, rebase_urls, restore_linear_errors
 from bot.exchange.errors import retry_after_seconds, scrub, translate, translating
 from bot.exchange.factory import (
@@ -36,7 +37,6 @@ from bot.exchange.models import (
     Balance,
     CancelledOrder,
     Candle,
-    Clock,
     ExchangeOrder,
     ExchangePosition,
     MarginMode,

@@ -10,11 +10,11 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from bot.clock import Clock
 from bot.exchange.client import ExchangeConfig, build_ccxt
 from bot.exchange.gateway import BinanceGateway
 from bot.exchange.mark_feed import MarkPriceFeed
 from bot.exchange.markets import MarketCatalog
-from bot.exchange.models import Clock
 from bot.exchange.orders import LookupPolicy
 from bot.exchange.retry import Retrier, RetryPolicy, Sleep
 

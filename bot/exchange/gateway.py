@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import ccxt
 
+from bot.clock import Clock
 from bot.domain import MarkPrice, OrderSide, to_epoch_ms
 from bot.errors import (
     AuthenticationFailed,
@@ -37,7 +38,6 @@ from bot.exchange.models import (
     Balance,
     CancelledOrder,
     Candle,
-    Clock,
     ExchangeOrder,
     ExchangePosition,
     MarginMode,

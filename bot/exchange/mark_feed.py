@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.clock import Clock
 from bot.domain import MarkPrice
-from bot.exchange.models import Clock
 from bot.symbols import to_exchange_id
 
 PriceListener = Callable[[str, float], None]

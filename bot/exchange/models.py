@@ -7,7 +7,6 @@ exchange; quantities are base-asset units, prices and money USDT.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -16,7 +15,6 @@ from typing import Literal
 from bot.domain import OrderSide, PositionSide
 from bot.errors import InvalidOrder
 
-Clock = Callable[[], datetime]
 """Returns the current time as an aware UTC datetime."""
 
 StopKind = Literal["stop", "take_profit"]

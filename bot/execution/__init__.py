@@ -14,9 +14,10 @@ Paper mode can never send a real order: nothing this package imports reaches ccx
 root from there, never re-exported here.
 """
 
+from bot.clock import Clock
 from bot.execution.errors import MarkPriceUnavailable, NoOpenPosition
 from bot.execution.paper import PaperConfig, PaperExecution
-from bot.execution.port import Clock, ExecutionMode, ExecutionVenue
+from bot.execution.port import ExecutionMode, ExecutionVenue
 from bot.execution.pricing import (
     ExitTrigger,
     funding_payment,

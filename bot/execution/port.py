@@ -6,7 +6,6 @@ that holds an ``ExecutionVenue`` never asks which one it has.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -15,7 +14,6 @@ from bot.domain import ClosedPosition, Position, SizedOrder
 ExecutionMode = Literal["paper", "live"]
 """Where orders go: simulated in-process (``paper``) or to the exchange (``live``)."""
 
-Clock = Callable[[], datetime]
 """A function returning the current time as a timezone-aware UTC datetime."""
 
 

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 import numpy as np
 import numpy.typing as npt
 
+from bot.clock import utc_now
 from bot.domain import Liquidation, LiquidationCluster
 from bot.heatmap.clustering import (
     ClusterParams,
@@ -45,9 +46,6 @@ WS_URL_ENV = "BOT_EXCHANGE__WS_URL"
 _MAX_NAMED_SYMBOLS = 100
 
 
-def utc_now() -> datetime:
-    """The current time in UTC (the default clock)."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,9 +8,10 @@ id form (``BTCUSDT``); every symbol argument also accepts the ccxt form (``BTC/U
 
 from __future__ import annotations
 
+from bot.clock import Clock
+from bot.clock import utc_now as system_clock
 from bot.journal.events import EventStore
 from bot.journal.orders import OrderStore
-from bot.journal.store import Clock, system_clock
 from bot.journal.trades import TradeStore
 
 __all__ = ["Clock", "JournalRepository", "open_journal", "system_clock"]

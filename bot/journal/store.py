@@ -7,13 +7,14 @@ write that returned.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any, overload
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import Clock
+from bot.clock import utc_now as system_clock
 from bot.journal.db import BEGIN_IMMEDIATE
 
 # Exchange error texts (ccxt puts the request URL in some) may carry a request signature or a
@@ -27,13 +28,9 @@ _SECRET_PATTERNS = (
     ),
 )
 
-Clock = Callable[[], datetime]
 """A function returning the current time as an aware UTC datetime."""
 
 
-def system_clock() -> datetime:
-    """The wall clock in UTC: the default clock of live and paper runs."""
-    return datetime.now(UTC)
 
 
 @overload

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
+from bot.clock import Clock
 from bot.domain import EntryIntent, ExitIntent
 from bot.risk.decision import RiskContext, RiskDecision, RiskReason, require_aware
 from bot.risk.gates import (
@@ -31,7 +32,6 @@ __all__ = ["Clock", "RiskEngine"]
 
 _log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 """A function returning the current time as an aware UTC datetime."""
 
 ORDER_WINDOW = timedelta(seconds=60)

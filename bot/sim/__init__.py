@@ -19,13 +19,12 @@ What it offers:
   as typed rows and as Binance events; ``ReplayConfig`` replays such a file.
 """
 
+from bot.clock import Clock, utc_now
 from bot.sim.events import (
-    Clock,
     ForceOrder,
     MarkPriceUpdate,
     force_order_event,
     force_order_json,
-    utc_now,
 )
 from bot.sim.exchange import SimExchange
 from bot.sim.faults import Faults, MalformedKind, corrupt_frame

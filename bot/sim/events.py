@@ -8,27 +8,17 @@ Binance sends: decimals as strings, times as integer milliseconds since the epoc
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Literal
 
 from bot.domain import Liquidation, LiquidationSide, from_epoch_ms
-
-Clock = Callable[[], datetime]
-"""A callable returning the current time as a timezone-aware UTC datetime."""
 
 OrderSideName = Literal["BUY", "SELL"]
 JsonObject = dict[str, object]
 
 _FUNDING_PERIOD_MS = 8 * 60 * 60 * 1000  # Binance settles funding at 00:00, 08:00, 16:00 UTC
 DEFAULT_FUNDING_RATE = Decimal("0.00010000")
-
-
-def utc_now() -> datetime:
-    """The wall clock as a timezone-aware UTC datetime (the default clock to inject)."""
-    return datetime.now(UTC)
 
 
 def to_decimal(value: float | int | str | Decimal) -> Decimal:

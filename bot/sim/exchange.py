@@ -18,17 +18,17 @@ import random
 import string
 import threading
 from datetime import datetime
-from types import TracebackType
-from typing import Self
 
+from bot.clock import Clock
 from bot.domain import to_epoch_ms
-from bot.sim.events import Clock, ForceOrder, MarkPriceUpdate
+from bot.sim.events import ForceOrder, MarkPriceUpdate
 from bot.sim.faults import Faults
 from bot.sim.market import MarketConfig, SimMarket
 from bot.sim.recorded import read_recorder_csv
 from bot.sim.replay import Replay, ReplayConfig
 from bot.sim.rest import AccountConfig, Credentials, RestFaults, SimRestServer
 from bot.sim.server import SimWsServer
+from bot.sim.startable import Startable
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ _TOKEN_ALPHABET = string.ascii_letters + string.digits
 _TOKEN_LENGTH = 64  # Binance API keys and secrets are 64 characters
 
 
-class SimExchange:
+class SimExchange(Startable):
     """The simulated exchange: market (synthetic or replayed), market-stream server, REST API.
 
     Args:
@@ -249,20 +249,6 @@ class SimExchange:
             self._server.stop()
         finally:
             self._rest.stop()
-
-    def __enter__(self) -> Self:
-        """Start the exchange for a ``with`` block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the exchange."""
-        self.stop()
 
     # -- the loop (runs on the server's event loop) ---------------------------------------
 

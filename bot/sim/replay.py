@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.clock import Clock
 from bot.domain import to_epoch_ms
-from bot.sim.events import Clock, ForceOrder
+from bot.sim.events import ForceOrder
 
 _YIELD_EVERY = 100  # rows sent back-to-back before letting the socket writers run
 

@@ -19,25 +19,19 @@ import time
 from collections.abc import Callable, Coroutine, Iterable, Sequence
 from decimal import Decimal
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
 from websockets.protocol import State
 
+from bot.clock import Clock
 from bot.domain import to_epoch_ms
 from bot.sim.connection import ConnectionWorker
-from bot.sim.events import (
-    Clock,
-    ForceOrder,
-    MarkPriceUpdate,
-    OrderSideName,
-    dumps,
-    force_order_json,
-)
+from bot.sim.events import ForceOrder, MarkPriceUpdate, OrderSideName, dumps, force_order_json
 from bot.sim.faults import Faults
 from bot.sim.session import ConnectionInfo, ServerStats, Session, Totals
+from bot.sim.startable import Startable
 from bot.sim.streams import (
     FORCE_ORDER_ALL,
     force_order_stream,
@@ -54,7 +48,7 @@ _CALL_TIMEOUT_S = 5.0
 _WATCH_INTERVAL_S = 0.05
 
 
-class SimWsServer:
+class SimWsServer(Startable):
     """Binance-compatible market-stream server on 127.0.0.1, run in a background thread.
 
     Args:
@@ -145,20 +139,6 @@ class SimWsServer:
         thread.join(timeout)
         if thread.is_alive():
             logger.warning("simulated WebSocket server thread did not stop in %.1f s", timeout)
-
-    def __enter__(self) -> Self:
-        """Start the server for a ``with`` block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     def run_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` as a task on the server's loop; it is cancelled by ``stop()``."""
@@ -368,7 +348,7 @@ class SimWsServer:
         session = Session(self._next_id, request.path, route, self._clock())
         self._next_id += 1
         self._sessions[connection] = session
-        self._totals.connections += 1
+        self._totals.total_connections += 1
 
     async def _handle(self, connection: ServerConnection) -> None:
         session = self._sessions.get(connection)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import NamedTuple
 
@@ -47,9 +47,13 @@ class ServerStats:
 
 @dataclass
 class Totals:
-    """The server's running counters (mutated on the server's loop thread only)."""
+    """The server's running counters (mutated on the server's loop thread only).
 
-    connections: int = 0
+    Field for field the counters of ``ServerStats`` after ``current_connections``, so a
+    snapshot copies them by name.
+    """
+
+    total_connections: int = 0
     rejected_requests: int = 0
     messages_sent: int = 0
     data_frames_sent: int = 0
@@ -60,17 +64,7 @@ class Totals:
 
     def snapshot(self, current_connections: int) -> ServerStats:
         """Freeze the counters, with the live connection count."""
-        return ServerStats(
-            current_connections=current_connections,
-            total_connections=self.connections,
-            rejected_requests=self.rejected_requests,
-            messages_sent=self.messages_sent,
-            data_frames_sent=self.data_frames_sent,
-            malformed_sent=self.malformed_sent,
-            frames_dropped=self.frames_dropped,
-            control_messages=self.control_messages,
-            fault_closes=self.fault_closes,
-        )
+        return ServerStats(current_connections=current_connections, **asdict(self))
 
 
 class Outgoing(NamedTuple):

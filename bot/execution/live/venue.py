@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Literal
 
+from bot.clock import Clock
 from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
 from bot.errors import BotError, ExchangeError, InvalidOrder, UnknownOrderOutcome
 from bot.exchange import BinanceGateway, ExchangeOrder, MarginMode
@@ -49,7 +50,7 @@ from bot.execution.live.protection import (
     journal_status,
 )
 from bot.execution.live.tracking import Held, PositionTracker
-from bot.execution.port import Clock, ExecutionMode
+from bot.execution.port import ExecutionMode
 from bot.journal import NewOrder, OrderPurpose, TradeMode
 from bot.journal import OrderStatus as JournalStatus
 from bot.symbols import to_exchange_id

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.clock import Clock
 from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
 from bot.errors import InsufficientFunds, InvalidOrder
 from bot.execution.checks import (
@@ -36,7 +37,7 @@ from bot.execution.checks import (
 )
 from bot.execution.errors import MarkPriceUnavailable, NoOpenPosition
 from bot.execution.paper.config import PaperConfig
-from bot.execution.port import Clock, ExecutionMode
+from bot.execution.port import ExecutionMode
 from bot.execution.pricing import (
     ExitTrigger,
     funding_payment,

@@ -29,9 +29,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
+from typing import TypeVar
 
+from bot.clock import Clock
 from bot.domain import to_epoch_ms
-from bot.sim.events import Clock, MarkPriceUpdate
+from bot.sim.events import MarkPriceUpdate
 from bot.sim.market import SimMarket
 from bot.sim.rest import errors
 from bot.sim.rest.accounts import Account, AccountConfig, Liquidated, MarginType
@@ -51,6 +53,7 @@ from bot.sim.rest.params import round_to
 from bot.sim.rest.views import AccountView, account_view
 
 _BPS = Decimal(10_000)
+_Kind = TypeVar("_Kind", Order, AlgoOrder)
 
 
 class MatchingEngine:
@@ -150,21 +153,11 @@ class MatchingEngine:
 
     def order(self, symbol: str, order_id: int | None, client_id: str | None) -> Order:
         """An open or recently closed order; ``-2013`` if unknown."""
-        with self._lock:
-            found = self._orders.find(self._known(symbol), order_id, client_id)
-            if found is None:
-                raise errors.ORDER_NOT_FOUND()
-            return replace(found)
+        return self._look_up(self._orders, symbol, order_id, client_id)
 
     def cancel(self, symbol: str, order_id: int | None, client_id: str | None) -> Order:
         """Cancel an open order; ``-2011`` if unknown or no longer open."""
-        with self._lock:
-            found = self._orders.find(self._known(symbol), order_id, client_id)
-            if found is None or not found.is_open:
-                raise errors.UNKNOWN_ORDER()
-            found.close("CANCELED", self._now())
-            self._tidy()
-            return replace(found)
+        return self._cancel(self._orders, symbol, order_id, client_id)
 
     def open_orders(self, symbol: str | None) -> list[Order]:
         """Open regular orders of ``symbol`` (or of all symbols)."""
@@ -205,28 +198,40 @@ class MatchingEngine:
 
     def algo(self, symbol: str | None, algo_id: int | None, client_id: str | None) -> AlgoOrder:
         """An open or recently closed algo order; ``-2013`` if unknown."""
-        with self._lock:
-            found = self._algos.find(self._known(symbol), algo_id, client_id)
-            if found is None:
-                raise errors.ORDER_NOT_FOUND()
-            return replace(found)
+        return self._look_up(self._algos, symbol, algo_id, client_id)
 
     def cancel_algo(
         self, symbol: str | None, algo_id: int | None, client_id: str | None
     ) -> AlgoOrder:
         """Cancel a waiting algo order; ``-2011`` if unknown or no longer open."""
-        with self._lock:
-            found = self._algos.find(self._known(symbol), algo_id, client_id)
-            if found is None or not found.is_open:
-                raise errors.UNKNOWN_ORDER()
-            found.close("CANCELED", self._now())
-            self._tidy()
-            return replace(found)
+        return self._cancel(self._algos, symbol, algo_id, client_id)
 
     def open_algos(self, symbol: str | None) -> list[AlgoOrder]:
         """Waiting algo orders of ``symbol`` (or of all symbols)."""
         with self._lock:
             return [replace(a) for a in self._algos.open_orders(self._known(symbol))]
+
+    # -- either kind, in its own store ------------------------------------------------------
+
+    def _look_up(
+        self, store: OrderStore[_Kind], symbol: str | None, id_: int | None, client_id: str | None
+    ) -> _Kind:
+        with self._lock:
+            found = store.find(self._known(symbol), id_, client_id)
+            if found is None:
+                raise errors.ORDER_NOT_FOUND()
+            return replace(found)
+
+    def _cancel(
+        self, store: OrderStore[_Kind], symbol: str | None, id_: int | None, client_id: str | None
+    ) -> _Kind:
+        with self._lock:
+            found = store.find(self._known(symbol), id_, client_id)
+            if found is None or not found.is_open:
+                raise errors.UNKNOWN_ORDER()
+            found.close("CANCELED", self._now())
+            self._tidy()
+            return replace(found)
 
     # -- the market moves -------------------------------------------------------------------
 

@@ -20,12 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Self
 from urllib.parse import parse_qsl, urlsplit
 
+from bot.clock import Clock
 from bot.domain import to_epoch_ms
-from bot.sim.events import Clock, ForceOrder, dumps
+from bot.sim.events import ForceOrder, dumps
 from bot.sim.market import SimMarket
 from bot.sim.rest import errors
 from bot.sim.rest.accounts import AccountConfig, Liquidated
@@ -35,6 +34,7 @@ from bot.sim.rest.market_data import PriceHistory
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.params import Params, round_to
 from bot.sim.rest.routes import Route, build_routes
+from bot.sim.startable import Startable
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class RestStats:
     injected: InjectedFaults
 
 
-class SimRestServer:
+class SimRestServer(Startable):
     """Binance-compatible REST server for one simulated account, run in a background thread.
 
     Args:
@@ -187,20 +187,6 @@ class SimRestServer:
         httpd.server_close()
         thread.join(timeout)
         self._httpd = self._thread = None
-
-    def __enter__(self) -> Self:
-        """Start the server for a ``with`` block."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()
 
     # -- one request (handler threads) ------------------------------------------------------
 
