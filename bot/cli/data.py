@@ -1,17 +1,23 @@
 """CLI commands of the market-data history: ``bot record``, ``bot replay``, ``bot backtest`` and
 ``bot data import|export|import-prices|download-prices``. Parsing only; the work is in
-``bot.history``.
+``bot.marketdata``, ``bot.backtest`` and ``bot.app.marketdata``.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+if TYPE_CHECKING:
+    from bot.marketdata.store import HistoryStore
+
+T = TypeVar("T")
 
 data_app = typer.Typer(help="Recorded market data: import, export, prices.",
                        no_args_is_help=True)
@@ -94,17 +100,9 @@ def data_import(
     config: ConfigOption = None,
 ) -> None:
     """Import recorded liquidations (exact repeats are stored once)."""
-    from bot.app.marketdata import database_url, open_store
-    from bot.cli.startup import load
-    from bot.errors import ConfigError
-    from bot.marketdata.importers import HistoryImportError, import_liquidations
+    from bot.marketdata.importers import import_liquidations
 
-    settings = load(config)
-    with open_store(database_url(db, settings)) as store:
-        try:
-            result = import_liquidations(store, file, symbol)
-        except HistoryImportError as exc:
-            raise ConfigError(str(exc)) from None
+    result = _import(config, db, lambda store: import_liquidations(store, file, symbol))
     typer.echo(f"{result.path}: {result.format} format, {result.rows} rows, "
                f"{result.inserted} new events, {result.repeats} repeats skipped")
 
@@ -147,17 +145,9 @@ def data_import_prices(
     config: ConfigOption = None,
 ) -> None:
     """Import candles as mark prices (open, extremes, close) for backtests."""
-    from bot.app.marketdata import database_url, open_store
-    from bot.cli.startup import load
-    from bot.errors import ConfigError
-    from bot.marketdata.importers import HistoryImportError, import_candles
+    from bot.marketdata.importers import import_candles
 
-    settings = load(config)
-    with open_store(database_url(db, settings)) as store:
-        try:
-            result = import_candles(store, file, symbol)
-        except HistoryImportError as exc:
-            raise ConfigError(str(exc)) from None
+    result = _import(config, db, lambda store: import_candles(store, file, symbol))
     typer.echo(f"{result.path}: {result.rows} candles, {result.inserted} new")
 
 
@@ -172,8 +162,9 @@ def data_download_prices(
 ) -> None:
     """Download candles from exchange.rest_url as mark prices; periods already downloaded
     are not fetched again. --to defaults to now; only closed candles are stored."""
-    from bot.app.marketdata import database_url, open_store, utc_now
+    from bot.app.marketdata import database_url, open_store
     from bot.cli.startup import load
+    from bot.clock import utc_now
     from bot.errors import ConfigError
     from bot.exchange import build_gateway, config_from_settings, timeframe_ms
     from bot.marketdata.downloads import download_prices
@@ -259,3 +250,19 @@ def backtest(
     run_backtest_command(settings, config=config, overrides=overrides,
                          start=_moment(start, "--from"), end=_moment(end, "--to"),
                          grid=grid or [], out=out, journal=journal, db=db)
+
+
+def _import(config: Path | None, db: str | None, read: Callable[[HistoryStore], T]) -> T:
+    """Run an importer on the store ``--db`` names (default: the journal's); a malformed
+    file becomes a one-line configuration error."""
+    from bot.app.marketdata import database_url, open_store
+    from bot.cli.startup import load
+    from bot.errors import ConfigError
+    from bot.marketdata.importers import HistoryImportError
+
+    settings = load(config)
+    with open_store(database_url(db, settings)) as store:
+        try:
+            return read(store)
+        except HistoryImportError as exc:
+            raise ConfigError(str(exc)) from None

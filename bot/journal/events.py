@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
 from bot.domain import Signal
 from bot.journal.models import (
@@ -17,6 +19,9 @@ from bot.journal.models import (
 from bot.journal.records import EquitySnapshotRecord, RiskEventRecord, SignalRecord
 from bot.journal.store import JournalStore, redact
 from bot.symbols import to_exchange_id
+
+_Timed = TypeVar("_Timed", SignalRow, RiskEventRow, EquitySnapshotRow)
+_Record = TypeVar("_Record")
 
 
 class EventStore(JournalStore):
@@ -54,14 +59,8 @@ class EventStore(JournalStore):
         self, *, symbol: str | None = None, since: datetime | None = None
     ) -> list[SignalRecord]:
         """Signals, oldest first, optionally for one symbol and from a time on."""
-        query = select(SignalRow)
-        if symbol is not None:
-            query = query.where(SignalRow.symbol == to_exchange_id(symbol))
-        if since is not None:
-            query = query.where(SignalRow.time >= since)
-        with self._read() as session:
-            rows = session.scalars(query.order_by(SignalRow.time, SignalRow.id))
-            return [SignalRecord.from_row(row) for row in rows]
+        where = [] if symbol is None else [SignalRow.symbol == to_exchange_id(symbol)]
+        return self._in_time_order(SignalRow, SignalRecord.from_row, since, *where)
 
     def record_risk_event(
         self,
@@ -88,14 +87,8 @@ class EventStore(JournalStore):
         self, *, kind: str | None = None, since: datetime | None = None
     ) -> list[RiskEventRecord]:
         """Risk events, oldest first, optionally of one kind and from a time on."""
-        query = select(RiskEventRow)
-        if kind is not None:
-            query = query.where(RiskEventRow.kind == kind)
-        if since is not None:
-            query = query.where(RiskEventRow.time >= since)
-        with self._read() as session:
-            rows = session.scalars(query.order_by(RiskEventRow.time, RiskEventRow.id))
-            return [RiskEventRecord.from_row(row) for row in rows]
+        where = [] if kind is None else [RiskEventRow.kind == kind]
+        return self._in_time_order(RiskEventRow, RiskEventRecord.from_row, since, *where)
 
     def record_equity_snapshot(
         self,
@@ -122,14 +115,9 @@ class EventStore(JournalStore):
         self, *, mode: TradeMode | None = None, since: datetime | None = None
     ) -> list[EquitySnapshotRecord]:
         """Equity snapshots in time order, optionally of one mode and from a time on."""
-        query = select(EquitySnapshotRow)
-        if mode is not None:
-            query = query.where(EquitySnapshotRow.mode == str(mode))
-        if since is not None:
-            query = query.where(EquitySnapshotRow.time >= since)
-        query = query.order_by(EquitySnapshotRow.time, EquitySnapshotRow.id)
-        with self._read() as session:
-            return [EquitySnapshotRecord.from_row(row) for row in session.scalars(query)]
+        where = [] if mode is None else [EquitySnapshotRow.mode == str(mode)]
+        return self._in_time_order(EquitySnapshotRow, EquitySnapshotRecord.from_row, since,
+                                   *where)
 
     def get_state(self, key: str) -> str | None:
         """The stored value of a durable flag, or ``None`` when unset."""
@@ -153,3 +141,14 @@ class EventStore(JournalStore):
             row = session.get(BotStateRow, key)
             if row is not None:
                 session.delete(row)
+
+    def _in_time_order(self, row_type: type[_Timed], to_record: Callable[[_Timed], _Record],
+                       since: datetime | None, *where: ColumnElement[bool]) -> list[_Record]:
+        """Rows of ``row_type`` matching ``where`` (and from ``since`` on), oldest first,
+        as records."""
+        query = select(row_type).where(*where)
+        if since is not None:
+            query = query.where(row_type.time >= since)
+        query = query.order_by(row_type.time, row_type.id)
+        with self._read() as session:
+            return [to_record(row) for row in session.scalars(query)]

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.journal.errors import DuplicateClientOrderId, NotInJournal
 from bot.journal.models import FillRow, OrderRow
-from bot.journal.records import FillRecord, NewOrder, OrderRecord
+from bot.journal.records import FillRecord, NewOrder, OrderRecord, row_values
 from bot.journal.store import JournalStore, redact
 from bot.symbols import to_exchange_id
 
@@ -28,24 +28,9 @@ class OrderStore(JournalStore):
             DuplicateClientOrderId: an order with this client order id is already journaled.
         """
         now = self._clock()
-        row = OrderRow(
-            client_order_id=order.client_order_id,
-            exchange_order_id=order.exchange_order_id,
-            symbol=to_exchange_id(order.symbol),
-            type=order.type,
-            side=str(order.side),
-            price=order.price,
-            stop_price=order.stop_price,
-            quantity=order.quantity,
-            filled_quantity=0.0,
-            status=order.status,
-            reduce_only=order.reduce_only,
-            purpose=order.purpose,
-            mode=str(order.mode),
-            created_at=now,
-            updated_at=now,
-            trade_id=order.trade_id,
-        )
+        row = OrderRow(**row_values(order, symbol=to_exchange_id(order.symbol),
+                                    side=str(order.side), mode=str(order.mode),
+                                    filled_quantity=0.0, created_at=now, updated_at=now))
         try:
             return self._insert(row)
         except IntegrityError as exc:

@@ -6,9 +6,10 @@ immutable values, so a record can cross threads and outlive its session.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any
+from enum import Enum
+from typing import Any, TypeVar
 
 from bot.domain import EntryIntent, OrderSide, PositionSide
 from bot.journal.models import (
@@ -23,10 +24,42 @@ from bot.journal.models import (
     TradeStatus,
 )
 
+R = TypeVar("R")
 
-def _iso(moment: datetime | None) -> str | None:
-    """ISO-8601 text of an aware datetime (``+00:00`` suffix), or ``None``."""
-    return None if moment is None else moment.isoformat()
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def _from_row(cls: type[R], row: object, **converted: Any) -> R:
+    """A record of ``cls`` holding the row's attributes of the same names; ``converted``
+    gives the fields whose column needs a conversion (enums from their text)."""
+    values = {name: getattr(row, name) for name in _field_names(cls) if name not in converted}
+    return cls(**values, **converted)
+
+
+def row_values(record: object, **converted: Any) -> dict[str, Any]:
+    """The column values of an input record (``NewTrade``, ``NewOrder``): every field by its
+    name, ``converted`` replacing the ones stored differently (enums as text, ids
+    normalised)."""
+    values = {name: getattr(record, name) for name in _field_names(type(record))}
+    values.update(converted)
+    return values
+
+
+def _json_value(value: object) -> object:
+    """A field's JSON form: aware datetimes as ISO-8601 (``+00:00`` suffix), enums by value."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return str(value.value)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,51 +89,12 @@ class TradeRecord:
     @classmethod
     def from_row(cls, row: TradeRow) -> TradeRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            symbol=row.symbol,
-            side=PositionSide(row.side),
-            mode=TradeMode(row.mode),
-            status=TradeStatus(row.status),
-            entry_time=row.entry_time,
-            entry_price=row.entry_price,
-            quantity=row.quantity,
-            exit_time=row.exit_time,
-            exit_price=row.exit_price,
-            pnl=row.pnl,
-            fees=row.fees,
-            client_order_id=row.client_order_id,
-            exit_reason=row.exit_reason,
-            stop_price=row.stop_price,
-            take_profit_price=row.take_profit_price,
-            target_cluster_price=row.target_cluster_price,
-            target_cluster_side=row.target_cluster_side,
-            target_cluster_strength=row.target_cluster_strength,
-        )
+        return _from_row(cls, row, side=PositionSide(row.side), mode=TradeMode(row.mode),
+                         status=TradeStatus(row.status))
 
     def to_json_dict(self) -> dict[str, Any]:
         """JSON-ready mapping (what ``bot journal --format json`` prints), times in ISO-8601."""
-        return {
-            "id": self.id,
-            "symbol": self.symbol,
-            "side": str(self.side),
-            "mode": str(self.mode),
-            "status": str(self.status),
-            "entry_time": _iso(self.entry_time),
-            "entry_price": self.entry_price,
-            "quantity": self.quantity,
-            "exit_time": _iso(self.exit_time),
-            "exit_price": self.exit_price,
-            "pnl": self.pnl,
-            "fees": self.fees,
-            "client_order_id": self.client_order_id,
-            "exit_reason": self.exit_reason,
-            "stop_price": self.stop_price,
-            "take_profit_price": self.take_profit_price,
-            "target_cluster_price": self.target_cluster_price,
-            "target_cluster_side": self.target_cluster_side,
-            "target_cluster_strength": self.target_cluster_strength,
-        }
+        return {name: _json_value(getattr(self, name)) for name in _field_names(TradeRecord)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,27 +196,7 @@ class OrderRecord:
     @classmethod
     def from_row(cls, row: OrderRow) -> OrderRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            client_order_id=row.client_order_id,
-            exchange_order_id=row.exchange_order_id,
-            symbol=row.symbol,
-            type=row.type,
-            side=OrderSide(row.side),
-            price=row.price,
-            stop_price=row.stop_price,
-            quantity=row.quantity,
-            filled_quantity=row.filled_quantity,
-            average_price=row.average_price,
-            status=row.status,
-            reduce_only=row.reduce_only,
-            purpose=row.purpose,
-            mode=TradeMode(row.mode),
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            error=row.error,
-            trade_id=row.trade_id,
-        )
+        return _from_row(cls, row, side=OrderSide(row.side), mode=TradeMode(row.mode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,16 +215,7 @@ class FillRecord:
     @classmethod
     def from_row(cls, row: FillRow) -> FillRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            order_id=row.order_id,
-            price=row.price,
-            quantity=row.quantity,
-            fee=row.fee,
-            fee_asset=row.fee_asset,
-            time=row.time,
-            exchange_trade_id=row.exchange_trade_id,
-        )
+        return _from_row(cls, row)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,22 +240,7 @@ class SignalRecord:
     @classmethod
     def from_row(cls, row: SignalRow) -> SignalRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            symbol=row.symbol,
-            time=row.time,
-            mode=TradeMode(row.mode),
-            direction=row.direction,
-            strength=row.strength,
-            mark_price=row.mark_price,
-            cluster_price=row.cluster_price,
-            cluster_side=row.cluster_side,
-            cluster_strength=row.cluster_strength,
-            cluster_distance_pct=row.cluster_distance_pct,
-            outcome=row.outcome,
-            reason=row.reason,
-            trade_id=row.trade_id,
-        )
+        return _from_row(cls, row, mode=TradeMode(row.mode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -308,15 +258,8 @@ class RiskEventRecord:
     @classmethod
     def from_row(cls, row: RiskEventRow) -> RiskEventRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            time=row.time,
-            kind=row.kind,
-            mode=None if row.mode is None else TradeMode(row.mode),
-            symbol=row.symbol,
-            reason=row.reason,
-            detail=row.detail,
-        )
+        return _from_row(cls, row,
+                         mode=None if row.mode is None else TradeMode(row.mode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,12 +277,4 @@ class EquitySnapshotRecord:
     @classmethod
     def from_row(cls, row: EquitySnapshotRow) -> EquitySnapshotRecord:
         """Copy an ORM row into a frozen record."""
-        return cls(
-            id=row.id,
-            time=row.time,
-            mode=TradeMode(row.mode),
-            equity=row.equity,
-            balance=row.balance,
-            unrealised_pnl=row.unrealised_pnl,
-            open_positions=row.open_positions,
-        )
+        return _from_row(cls, row, mode=TradeMode(row.mode))

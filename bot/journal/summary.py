@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Literal
 
 from bot.journal.models import TradeStatus
@@ -126,6 +126,10 @@ class _Scores:
         """See ``profit_factor``."""
         return profit_factor(self.gross_profit, self.gross_loss)
 
+    def figures_for(self, summary: type) -> dict[str, Any]:
+        """These scores under the names of ``summary``'s fields that they provide."""
+        return {f.name: getattr(self, f.name) for f in fields(summary) if hasattr(self, f.name)}
+
 
 def _pnl(trade: TradeRecord) -> float:
     """A closed trade's net PnL (0 when, against the rules, none was recorded)."""
@@ -213,17 +217,10 @@ def summarize(
     scores = _score(closed)
     amount, pct, source = _drawdown(closed, list(equity))
     return JournalSummary(
+        **scores.figures_for(JournalSummary),
         closed_trades=scores.trades,
         open_trades=sum(1 for t in all_trades if t.status is TradeStatus.OPEN),
         cancelled_trades=sum(1 for t in all_trades if t.status is TradeStatus.CANCELLED),
-        wins=scores.wins,
-        losses=scores.losses,
-        win_rate=scores.win_rate,
-        gross_profit=scores.gross_profit,
-        gross_loss=scores.gross_loss,
-        net_pnl=scores.net_pnl,
-        fees=scores.fees,
-        profit_factor=scores.profit_factor,
         expectancy=None if scores.trades == 0 else scores.net_pnl / scores.trades,
         max_drawdown=amount,
         max_drawdown_pct=pct,
@@ -235,19 +232,8 @@ def summarize(
 def _per_symbol(closed: Sequence[TradeRecord]) -> tuple[SymbolSummary, ...]:
     """One row per symbol with closed trades, sorted by symbol."""
     symbols = sorted({trade.symbol for trade in closed})
-    rows = []
-    for symbol in symbols:
-        scores = _score([trade for trade in closed if trade.symbol == symbol])
-        rows.append(
-            SymbolSummary(
-                symbol=symbol,
-                trades=scores.trades,
-                wins=scores.wins,
-                losses=scores.losses,
-                win_rate=scores.win_rate,
-                net_pnl=scores.net_pnl,
-                fees=scores.fees,
-                profit_factor=scores.profit_factor,
-            )
-        )
-    return tuple(rows)
+    return tuple(
+        SymbolSummary(symbol=symbol, **_score([t for t in closed if t.symbol == symbol])
+                      .figures_for(SymbolSummary))
+        for symbol in symbols
+    )

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.journal.errors import DuplicateClientOrderId, JournalError, NotInJournal
 from bot.journal.models import TradeMode, TradeRow, TradeStatus
-from bot.journal.records import NewTrade, TradeRecord
+from bot.journal.records import NewTrade, TradeRecord, row_values
 from bot.journal.store import JournalStore
 from bot.symbols import to_exchange_id
 
@@ -24,22 +24,9 @@ class TradeStore(JournalStore):
         Raises:
             DuplicateClientOrderId: a trade with this entry client order id exists.
         """
-        row = TradeRow(
-            symbol=to_exchange_id(trade.symbol),
-            side=str(trade.side),
-            mode=str(trade.mode),
-            status=str(TradeStatus.OPEN),
-            entry_time=trade.entry_time,
-            entry_price=trade.entry_price,
-            quantity=trade.quantity,
-            fees=trade.fees,
-            client_order_id=trade.client_order_id,
-            stop_price=trade.stop_price,
-            take_profit_price=trade.take_profit_price,
-            target_cluster_price=trade.target_cluster_price,
-            target_cluster_side=trade.target_cluster_side,
-            target_cluster_strength=trade.target_cluster_strength,
-        )
+        row = TradeRow(**row_values(trade, symbol=to_exchange_id(trade.symbol),
+                                    side=str(trade.side), mode=str(trade.mode),
+                                    status=str(TradeStatus.OPEN)))
         try:
             return self._insert(row)
         except IntegrityError as exc:

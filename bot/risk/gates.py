@@ -26,24 +26,16 @@ def check_price_fresh(context: RiskContext, limits: RiskLimits) -> RiskDecision 
         return RiskDecision.reject(
             RiskReason.STALE_PRICE, f"mark price {context.mark_price!r} is not a usable price"
         )
-    return _too_old(
-        RiskReason.STALE_PRICE,
-        "mark price",
-        context.now - context.mark_price_at,
-        limits.max_price_age_seconds,
-    )
+    return _too_old(RiskReason.STALE_PRICE, "mark price", context.now - context.mark_price_at,
+                    limits.max_price_age_seconds)
 
 
 def check_heatmap_fresh(context: RiskContext, limits: RiskLimits) -> RiskDecision | None:
     """Refuse (``stale_heatmap``) when the heatmap never updated or not recently enough."""
     if context.heatmap_updated_at is None:
         return RiskDecision.reject(RiskReason.STALE_HEATMAP, "heatmap never updated")
-    return _too_old(
-        RiskReason.STALE_HEATMAP,
-        "heatmap",
-        context.now - context.heatmap_updated_at,
-        limits.max_heatmap_age_seconds,
-    )
+    return _too_old(RiskReason.STALE_HEATMAP, "heatmap", context.now - context.heatmap_updated_at,
+                    limits.max_heatmap_age_seconds)
 
 
 def check_not_in_position(symbol: str, context: RiskContext) -> RiskDecision | None:

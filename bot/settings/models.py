@@ -29,22 +29,6 @@ from pydantic_settings import (
 from bot.settings.sources import settings_sources
 from bot.symbols import to_exchange_id
 
-__all__ = [
-    "ExchangeSettings",
-    "HeatmapSettings",
-    "JournalSettings",
-    "LogLevel",
-    "LoggingSettings",
-    "PaperSettings",
-    "RiskSettings",
-    "RunMode",
-    "RunSettings",
-    "SchedulerSettings",
-    "Settings",
-    "SimSettings",
-    "StrategySettings",
-]
-
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 RunMode = Literal["paper", "live"]
 

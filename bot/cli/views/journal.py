@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from rich.console import Group
 from rich.table import Table
 
 from bot.journal import JournalSummary, TradeRecord
+from bot.journal.figures import profit_factor_text, rate_text
 
 TRADE_COLUMNS = (
     "id", "symbol", "side", "mode", "status", "entry_time", "entry_price", "quantity",
@@ -69,8 +69,8 @@ def summary_tables(summary: JournalSummary) -> Group:
          f"{summary.closed_trades} / {summary.open_trades} / {summary.cancelled_trades}"),
         ("net PnL (USDT, after fees)", _pnl(summary.net_pnl)),
         ("fees (USDT)", _num(summary.fees, 2)),
-        ("win rate", _pct(summary.win_rate)),
-        ("profit factor", _factor(summary.profit_factor)),
+        ("win rate", rate_text(summary.win_rate)),
+        ("profit factor", profit_factor_text(summary.profit_factor)),
         ("expectancy per trade (USDT)", _num(summary.expectancy, 2)),
         (f"max drawdown (from {summary.drawdown_source})", drawdown),
     ]
@@ -81,8 +81,8 @@ def summary_tables(summary: JournalSummary) -> Group:
         per_symbol.add_column(name, justify="left" if name == "symbol" else "right")
     for s in summary.per_symbol:
         per_symbol.add_row(s.symbol, str(s.trades), str(s.wins), str(s.losses),
-                           _pct(s.win_rate), _pnl(s.net_pnl), _num(s.fees, 2),
-                           _factor(s.profit_factor))
+                           rate_text(s.win_rate), _pnl(s.net_pnl), _num(s.fees, 2),
+                           profit_factor_text(s.profit_factor))
     return Group(totals, per_symbol)
 
 
@@ -108,11 +108,4 @@ def _pnl(value: float | None) -> str:
     return f"[{colour}]{value:+,.2f}[/{colour}]"
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f} %"
 
-
-def _factor(value: float | None) -> str:
-    if value is None:
-        return ""
-    return "∞" if math.isinf(value) else f"{value:.2f}"
