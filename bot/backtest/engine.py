@@ -8,6 +8,9 @@ the loop's jobs that are due run in a fixed order, at the intervals configured u
 slippage), heatmap refresh, health, supervision of open positions, signals, equity. Stream
 health is judged by recorded data: a period without any recorded price (a recording gap)
 pauses entries exactly as a silent socket would.
+
+Equity is sampled at the equity interval (journaled, as live) and, for the chart only, right
+after every job in which a fill happened, so the curve steps where trades open and close.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from bot.app.bootstrap import build_heatmap, build_strategy
 from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.backtest.trade_log import BacktestTradeLog
 from bot.clock import ManualClock
-from bot.domain import Liquidation, LiquidationCluster, from_epoch_ms
+from bot.domain import (
+    Liquidation,
+    LiquidationCluster,
+    from_epoch_ms,
+)
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import HeatmapHealth, LiveLiquidationHeatmap
 from bot.journal import JournalRepository
@@ -120,7 +127,12 @@ class EquityPoint:
 
 @dataclass(frozen=True, slots=True)
 class BacktestRun:
-    """What the engine produced; trades are in the journal (mode ``backtest``)."""
+    """What the engine produced; trades are in the journal (mode ``backtest``).
+
+    ``equity`` holds one point per sampled instant, in time order: every equity interval,
+    right after each fill, and the end (positions closed). It is richer than the journaled
+    snapshots, which stay at the equity interval as in a live run.
+    """
 
     symbols: tuple[str, ...]
     start_ms: int
@@ -188,7 +200,10 @@ class BacktestEngine:
             elapsed = t - start
             for interval, job in jobs:
                 if elapsed % interval == 0:
+                    fills = self._log.fills
                     job()
+                    if self._log.fills != fills:
+                        self._record_equity()
         self._clock.set_ms(max(end - 1, start))
         self._loop.stop(close_positions=True)
         self._record_equity()
@@ -223,7 +238,13 @@ class BacktestEngine:
         self._record_equity()
 
     def _record_equity(self) -> None:
-        self._equity.append(EquityPoint(self._clock.now_ms, self._venue.equity()))
+        point = EquityPoint(self._clock.now_ms, self._venue.equity())
+        # One point per instant, the latest: a fill and the interval's snapshot (or an exit
+        # and an entry) in the same step would otherwise draw a vertical jump at one time.
+        if self._equity and self._equity[-1].time_ms == point.time_ms:
+            self._equity[-1] = point
+        else:
+            self._equity.append(point)
 
     def _feed_until(self, now_ms: int) -> None:
         events = self._data.liquidations

@@ -19,6 +19,7 @@ from typing import Any
 from bot.backtest.runs import BacktestRequest, run_backtest
 from bot.errors import ConfigError
 from bot.journal import create_engine_for
+from bot.journal.figures import profit_factor_text, rate_text
 from bot.marketdata.store import HistoryStore
 from bot.settings import Settings, load_settings
 
@@ -131,8 +132,8 @@ def grid_table(results: Sequence[GridRun]) -> str:
         pf = s.get("profit_factor")
         dd = s.get("max_drawdown_pct")
         rows.append([str(rank_no), *(run.params[k] for k in keys), f"{run.net_pnl:.2f}",
-                     str(s["closed_trades"]), "-" if win is None else f"{win * 100:.1f}",
-                     "-" if pf is None else f"{pf:.2f}", "-" if dd is None else f"{dd:.2f}",
+                     str(s["closed_trades"]), rate_text(win),
+                     profit_factor_text(pf), "-" if dd is None else f"{dd:.2f}",
                      f"{run.figures['exposure_pct']:.2f}"])
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) + "\n"

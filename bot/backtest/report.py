@@ -1,4 +1,4 @@
-"""The backtest report: the journal's statistics plus exposure, per symbol, and an equity PNG.
+"""The backtest report: the journal's statistics plus exposure, per symbol, and an equity chart.
 
 Built only from the run's own data (journal rows and simulated-time equity points), never
 from the wall clock, so the same data and settings give byte-identical text, JSON and PNG.
@@ -7,27 +7,36 @@ from the wall clock, so the same data and settings give byte-identical text, JSO
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.backtest.chart import line_chart_png
+from bot.backtest.chart import TradeMarker, equity_chart_png
 from bot.backtest.engine import BacktestRun
 from bot.domain import from_epoch_ms, to_epoch_ms
-from bot.journal import EquitySnapshotRecord, JournalSummary, TradeRecord, summarize
-
-_CURVE_POINTS = 1600  # the PNG is 800 px wide; more points only cost time
+from bot.journal import (
+    EquitySnapshotRecord,
+    JournalSummary,
+    TradeRecord,
+    TradeStatus,
+    summarize,
+)
+from bot.journal.figures import NOT_DEFINED, profit_factor_text, rate_text
 
 
 @dataclass(frozen=True, slots=True)
 class BacktestReport:
-    """The result of one backtest."""
+    """The result of one backtest.
+
+    ``markers`` are the journaled trades' fills (entries and exits) in time order, for the
+    chart; the figures do not use them.
+    """
 
     run: BacktestRun
     summary: JournalSummary
     exposure_pct: float
     symbol_exposure_pct: dict[str, float]
+    markers: tuple[TradeMarker, ...] = ()
 
     @property
     def final_equity(self) -> float:
@@ -72,8 +81,8 @@ class BacktestReport:
             f"net PnL       {s.net_pnl:12.2f} USDT  ({self.return_pct:+.2f} %)",
             f"fees          {s.fees:12.2f} USDT",
             f"trades        {s.closed_trades:12d}  (open at end: {s.open_trades})",
-            f"win rate      {_pct(s.win_rate):>12}",
-            f"profit factor {_num(s.profit_factor):>12}",
+            f"win rate      {rate_text(s.win_rate):>12}",
+            f"profit factor {profit_factor_text(s.profit_factor):>12}",
             f"max drawdown  {s.max_drawdown:12.2f} USDT  ({_num(s.max_drawdown_pct)} %)",
             f"exposure      {self.exposure_pct:11.2f} %  (time with a position open)",
             f"final equity  {self.final_equity:12.2f} USDT",
@@ -82,8 +91,8 @@ class BacktestReport:
             f"{'PF':>8}{'exposure':>10}",
         ]
         for row in s.per_symbol:
-            lines.append(f"{row.symbol:<14}{row.trades:>7}{_pct(row.win_rate):>10}"
-                         f"{row.net_pnl:>12.2f}{row.fees:>10.2f}{_num(row.profit_factor):>8}"
+            lines.append(f"{row.symbol:<14}{row.trades:>7}{rate_text(row.win_rate):>10}"
+                         f"{row.net_pnl:>12.2f}{row.fees:>10.2f}{profit_factor_text(row.profit_factor):>8}"
                          f"{self.symbol_exposure_pct.get(row.symbol, 0.0):>9.2f}%")
         if self.run.refusals:
             lines += ["", "signals not traded (not journaled one by one):"]
@@ -91,12 +100,23 @@ class BacktestReport:
         return "\n".join(lines) + "\n"
 
     def equity_png(self) -> bytes:
-        """The equity curve as a PNG line chart."""
-        values = [point.equity for point in self.run.equity]
-        if len(values) > _CURVE_POINTS:
-            step = math.ceil(len(values) / _CURVE_POINTS)
-            values = [*values[::step], values[-1]]
-        return line_chart_png(values)
+        """The equity chart as PNG bytes: equity with the fills marked, drawdown, figures."""
+        return equity_chart_png(self.run.equity, markers=self.markers, title=self.chart_title(),
+                                period_ms=(self.run.start_ms, self.run.end_ms),
+                                starting_balance=self.run.starting_balance)
+
+    def chart_title(self) -> str:
+        """The chart's two-line heading: period and symbols, then the headline figures."""
+        s = self.summary
+        drawdown = f"{s.max_drawdown:.2f} USDT"
+        if s.max_drawdown_pct is not None:
+            drawdown += f" ({s.max_drawdown_pct:.2f} %)"
+        return (f"backtest {from_epoch_ms(self.run.start_ms):%Y-%m-%d %H:%M:%S} → "
+                f"{from_epoch_ms(self.run.end_ms):%Y-%m-%d %H:%M:%S} UTC · "
+                f"{', '.join(self.run.symbols)}\n"
+                f"net PnL {s.net_pnl:+.2f} USDT ({self.return_pct:+.2f} %) · "
+                f"{s.closed_trades} trades · win rate {rate_text(s.win_rate)} · "
+                f"max drawdown {drawdown}")
 
 
 def build_report(run: BacktestRun, trades: Sequence[TradeRecord],
@@ -113,7 +133,20 @@ def build_report(run: BacktestRun, trades: Sequence[TradeRecord],
         per_symbol.setdefault(trade.symbol, []).append((start, end))
     exposure = _covered_ms(intervals) / total * 100
     by_symbol = {symbol: _covered_ms(spans) / total * 100 for symbol, spans in per_symbol.items()}
-    return BacktestReport(run, summary, exposure, by_symbol)
+    return BacktestReport(run, summary, exposure, by_symbol, trade_markers(trades))
+
+
+def trade_markers(trades: Sequence[TradeRecord]) -> tuple[TradeMarker, ...]:
+    """Every entry and exit fill of ``trades`` as chart markers, by time (never-filled skipped)."""
+    markers = []
+    for trade in trades:
+        if trade.status is TradeStatus.CANCELLED:
+            continue
+        markers.append(TradeMarker(to_epoch_ms(trade.entry_time), trade.side, "entry"))
+        if trade.exit_time is not None:
+            markers.append(TradeMarker(to_epoch_ms(trade.exit_time), trade.side, "exit"))
+    # The same order whatever order the journal listed them in.
+    return tuple(sorted(markers, key=lambda m: (m.time_ms, m.kind, m.side.value)))
 
 
 def _covered_ms(intervals: list[tuple[int, int]]) -> int:
@@ -134,11 +167,5 @@ def _round(value: float) -> float:
     return round(value, 8)
 
 
-def _pct(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f} %"
-
-
 def _num(value: float | None) -> str:
-    if value is None:
-        return "-"
-    return "inf" if math.isinf(value) else f"{value:.2f}"
+    return NOT_DEFINED if value is None else f"{value:.2f}"

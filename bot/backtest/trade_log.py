@@ -5,7 +5,8 @@ most answers are refusals (a cooldown, the position limit) repeated each tick. J
 row at a time, as the live bot does, they would cost more than the whole simulation. So here
 trades, orders, fills, entered signals, equity and the risk events that change state (locks,
 pauses) go to the journal, while ignored and rejected signals and rejection events are
-counted by reason; the report shows the counts.
+counted by reason; the report shows the counts. Fills are counted too: the engine samples
+equity right after a job that filled something.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from bot.app.trade_log import TradeLog
-from bot.domain import Signal
+from bot.domain import ClosedPosition, EntryIntent, Position, Signal
 from bot.journal import JournalRepository, RiskEventKind, SignalOutcome, TradeMode
 
 
@@ -26,6 +27,17 @@ class BacktestTradeLog(TradeLog):
         """Journal into ``journal`` (mode ``backtest``), timed by the simulated ``clock``."""
         super().__init__(journal, TradeMode.BACKTEST, clock)
         self.refusals: Counter[str] = Counter()
+        self.fills = 0
+
+    def entry_filled(self, intent: EntryIntent, order_id: int, position: Position) -> int:
+        """Journal the entry (see ``TradeLog``) and count the fill."""
+        self.fills += 1
+        return super().entry_filled(intent, order_id, position)
+
+    def exit_filled(self, closed: ClosedPosition) -> None:
+        """Journal the exit (see ``TradeLog``) and count the fill."""
+        self.fills += 1
+        super().exit_filled(closed)
 
     def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
                trade_id: int | None = None) -> None:

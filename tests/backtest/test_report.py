@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import struct
-import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from bot.backtest.chart import DPI, HEIGHT_IN, WIDTH_IN, TradeMarker
 from bot.backtest.engine import BacktestRun, EquityPoint
 from bot.backtest.report import BacktestReport, build_report
 from bot.domain import PositionSide, to_epoch_ms
@@ -19,7 +20,7 @@ from bot.journal import EquitySnapshotRecord, TradeMode, TradeRecord, TradeStatu
 
 T0 = datetime(2025, 1, 27, tzinfo=UTC)
 RUN_MINUTES = 100
-LINE_COLOUR = bytes((31, 119, 180))
+CHART_SIZE = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))
 
 
 def _at(minutes: float) -> datetime:
@@ -208,7 +209,7 @@ def test_without_losing_trades_the_profit_factor_is_infinite_and_null_in_json() 
 
     assert report.summary.profit_factor == math.inf
     assert report.summary.win_rate == 1.0
-    assert "profit factor          inf" in report.to_text().splitlines()
+    assert "profit factor            ∞" in report.to_text().splitlines()
     figures = json.loads(report.to_json())  # strict JSON: no Infinity
     assert figures["summary"]["profit_factor"] is None
     assert [row["profit_factor"] for row in figures["summary"]["per_symbol"]] == [None, None]
@@ -238,29 +239,50 @@ def test_a_run_without_trades_reports_zeros_and_dashes() -> None:
     assert report.return_pct == 0.0
 
 
-def _png_size_and_pixels(png: bytes) -> tuple[int, int, bytes]:
+def _png_size(png: bytes) -> tuple[int, int]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    offset, chunks = 8, {}
-    while offset < len(png):
-        (length,) = struct.unpack(">I", png[offset:offset + 4])
-        kind = png[offset + 4:offset + 8]
-        chunks[kind] = png[offset + 8:offset + 8 + length]
-        offset += 12 + length
-    width, height = struct.unpack(">II", chunks[b"IHDR"][:8])
-    return width, height, zlib.decompress(chunks[b"IDAT"])
+    image = Image.open(io.BytesIO(png))
+    image.load()  # decodes it all: a corrupt stream fails here
+    return image.size
 
 
-def test_the_equity_curve_png_is_written_with_the_line_drawn(report: BacktestReport,
-                                                             tmp_path: Path) -> None:
+def test_the_equity_chart_png_is_written_and_deterministic(report: BacktestReport,
+                                                           tmp_path: Path) -> None:
     path = tmp_path / "equity.png"
 
     path.write_bytes(report.equity_png())
 
-    width, height, pixels = _png_size_and_pixels(path.read_bytes())
-    assert (width, height) == (800, 300)
-    assert len(pixels) == height * (1 + 3 * width)
-    assert LINE_COLOUR in pixels
+    assert _png_size(path.read_bytes()) == CHART_SIZE
     assert report.equity_png() == path.read_bytes()  # deterministic
+
+
+def test_the_chart_marks_every_fill_of_the_journaled_trades(report: BacktestReport) -> None:
+    def at(minutes: float) -> int:
+        return to_epoch_ms(_at(minutes))
+
+    long, short = PositionSide.LONG, PositionSide.SHORT
+    assert report.markers == (
+        TradeMarker(at(0), long, "entry"), TradeMarker(at(5), short, "entry"),
+        TradeMarker(at(10), long, "exit"), TradeMarker(at(20), short, "exit"),
+        TradeMarker(at(30), long, "entry"), TradeMarker(at(40), long, "exit"),
+        TradeMarker(at(50), short, "entry"), TradeMarker(at(55), short, "exit"),
+        TradeMarker(at(60), long, "entry"), TradeMarker(at(70), long, "exit"),
+        TradeMarker(at(90), long, "entry"),  # still open: no exit
+    )
+    never_filled = _trade("BTCUSDT", 95, None, None, 0.0, status=TradeStatus.CANCELLED)
+    assert build_report(report.run, [*TRADES, never_filled], []).markers == report.markers
+
+
+def test_the_chart_title_holds_the_period_symbols_and_headline_figures(
+    report: BacktestReport,
+) -> None:
+    assert report.chart_title().splitlines() == [
+        "backtest 2025-01-27 00:00:00 → 2025-01-27 01:40:00 UTC · BTCUSDT, ETHUSDT, SOLUSDT",
+        "net PnL +15.00 USDT (+1.50 %) · 5 trades · win rate 40.0 % · "
+        "max drawdown 60.00 USDT (5.77 %)",
+    ]
+    without_pct = build_report(_run(EQUITY), TRADES, [])  # drawdown from trades: no percent
+    assert without_pct.chart_title().endswith("max drawdown 25.00 USDT")
 
 
 def test_a_long_equity_curve_still_makes_a_png_of_the_same_size() -> None:
@@ -268,6 +290,4 @@ def test_a_long_equity_curve_still_makes_a_png_of_the_same_size() -> None:
 
     png = build_report(_run(equities), [], []).equity_png()
 
-    width, height, pixels = _png_size_and_pixels(png)
-    assert (width, height) == (800, 300)
-    assert LINE_COLOUR in pixels
+    assert _png_size(png) == CHART_SIZE
