@@ -1,0 +1,90 @@
+"""Read endpoints: health, status, heatmap, price history, trades, signals, equity."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Query
+
+from bot.symbols import to_exchange_id
+from bot.web.deps import Context
+from bot.web.schemas import (
+    EquityPoint,
+    ErrorOut,
+    HealthOut,
+    HeatmapOut,
+    Layer,
+    PriceHistoryOut,
+    SignalOut,
+    StatusOut,
+    TradeOut,
+)
+from bot.web.views import UnknownSymbol
+
+router = APIRouter(prefix="/api/v1", tags=["read"])
+
+SymbolPath = Annotated[str, Path(min_length=1, max_length=40,
+                                 description="BTCUSDT or BTC/USDT:USDT")]
+Limit = Annotated[int, Query(ge=1, le=5000)]
+SymbolQuery = Annotated[str | None, Query(min_length=1, max_length=40)]
+_NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorOut}}
+
+
+@router.get("/health")
+def health(context: Context) -> HealthOut:
+    """``{"status": "ok", ...}`` with the liquidation stream's health (per venue)."""
+    return context.views.health(context.now())
+
+
+@router.get("/status")
+def status(context: Context) -> StatusOut:
+    """Mode, symbols, equity, balance, positions, and whether (and why) entries are paused."""
+    return context.views.status(context.now(), context.control_enabled)
+
+
+@router.get("/heatmap/{symbol:path}", responses=_NOT_FOUND)
+def heatmap(symbol: SymbolPath, context: Context,
+            layer: Annotated[Layer, Query()] = "realized") -> HeatmapOut:
+    """The symbol's liquidation levels, strongest first, with the current price."""
+    try:
+        return context.views.heatmap(symbol, layer)
+    except UnknownSymbol as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/prices/{symbol:path}", responses=_NOT_FOUND)
+def prices(symbol: SymbolPath, context: Context) -> PriceHistoryOut:
+    """Mark prices sampled once a second since the server started (oldest first)."""
+    try:
+        return PriceHistoryOut(symbol=symbol.upper(), points=context.views.prices(symbol))
+    except UnknownSymbol as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.get("/trades")
+def trades(context: Context, limit: Limit = 200, symbol: SymbolQuery = None) -> list[TradeOut]:
+    """The newest trades (the objects of ``bot journal --format json``), oldest first."""
+    return context.views.trades(limit, _symbol_or_none(symbol))
+
+
+@router.get("/signals")
+def signals(context: Context, limit: Limit = 200,
+            symbol: SymbolQuery = None) -> list[SignalOut]:
+    """The newest signals with their outcome (entered, rejected, ignored) and reason."""
+    return context.views.signals(limit, _symbol_or_none(symbol))
+
+
+@router.get("/equity")
+def equity(context: Context, limit: Limit = 2000) -> list[EquityPoint]:
+    """The equity curve: the newest journaled snapshots, oldest first."""
+    return context.views.equity(limit)
+
+
+def _symbol_or_none(symbol: str | None) -> str | None:
+    """A filter symbol, or 422 for text that is no symbol."""
+    if symbol is None:
+        return None
+    try:
+        return to_exchange_id(symbol)
+    except ValueError:
+        raise HTTPException(422, f"symbol: not a symbol: {symbol!r}") from None
