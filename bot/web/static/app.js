@@ -291,8 +291,15 @@ function drawChart() {
     const rgb = css(c.side === "long" ? "--long" : "--short");
     let y1 = Y(c.price_high), y2 = Y(c.price_low);
     if (y2 - y1 < 4) { const m = Y(c.price_level); y1 = m - 2; y2 = m + 2; }
-    const a = 0.10 + 0.70 * Math.max(0, Math.min(1, c.strength));
-    ctx.fillStyle = `rgba(${rgb}, ${c.kind === "projected" ? a * 0.5 : a})`;
+    const a = (0.15 + 0.75 * Math.max(0, Math.min(1, c.strength))) * (c.kind === "projected" ? 0.6 : 1);
+    // Heat fades from the level (the notional-weighted mean) to the cluster's bounds.
+    const ym = Math.min(Math.max(Y(c.price_level), y1), y2);
+    const g = ctx.createLinearGradient(0, y1, 0, y2);
+    const mid = (ym - y1) / Math.max(1, y2 - y1);
+    g.addColorStop(0, `rgba(${rgb}, ${a * 0.15})`);
+    g.addColorStop(mid, `rgba(${rgb}, ${a})`);
+    g.addColorStop(1, `rgba(${rgb}, ${a * 0.15})`);
+    ctx.fillStyle = g;
     ctx.fillRect(L, y1, pw, y2 - y1);
     if (c.kind === "projected") {
       ctx.setLineDash([4, 3]); ctx.strokeStyle = `rgba(${css("--proj")}, 0.9)`;
@@ -331,9 +338,12 @@ function drawChart() {
   }
   // time axis
   ctx.fillStyle = css("--muted"); ctx.textBaseline = "alphabetic";
-  const n = Math.max(2, Math.floor(pw / 110));
+  const n = Math.max(1, Math.min(Math.floor(pw / 110), Math.floor((now - t0) / 1000)));
+  const labels = new Set();
   for (let i = 0; i <= n; i++) {
     const t = t0 + ((now - t0) * i) / n, x = X(t), label = fmtTime(t);
+    if (labels.has(label)) continue;
+    labels.add(label);
     const tw = ctx.measureText(label).width;
     ctx.fillText(label, Math.min(Math.max(L, x - tw / 2), L + pw - tw), h - 6);
   }
