@@ -101,7 +101,9 @@ class WebServer:
             if sock is None:  # stopped between two runs
                 return
             try:
-                self._server.run(sockets=[sock])
+                # uvicorn closes the sockets it serves on at its end: give it a duplicate so
+                # the bound port stays ours for the next run.
+                self._server.run(sockets=[sock.dup()])
             except BaseException:  # uvicorn raises SystemExit on some failures; keep trading
                 log.exception("web server crashed")
             if self._stopping.is_set():

@@ -18,6 +18,7 @@ import pytest
 from tests.web.helpers import TOKEN, RunningBot, wait_for
 
 CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path("/tmp")  # noqa: S108 - where the screenshots are looked at
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -78,7 +79,7 @@ def test_page_draws_clusters_updates_itself_and_stays_local(
     page.wait_for_function(f"Number(document.body.dataset.updates || 0) > {updates + 2}",
                            timeout=15_000)
     page.wait_for_timeout(1500)  # let the price line grow a little for the picture
-    page.screenshot(path="/tmp/dashboard-desktop.png", full_page=True)
+    page.screenshot(path=SHOTS / "dashboard-desktop.png", full_page=True)
     hosts = {urlsplit(u).hostname for u in watch.urls if not u.startswith("data:")}
     assert hosts == {"127.0.0.1"}, watch.urls
     assert watch.errors == []
@@ -90,7 +91,7 @@ def test_page_draws_clusters_updates_itself_and_stays_local(
 def test_phone_width_is_usable(bot: RunningBot, browser_context: BrowserContext) -> None:
     page, watch = _open(browser_context, bot, 390, 844)
     page.wait_for_timeout(1000)
-    page.screenshot(path="/tmp/dashboard-phone.png", full_page=True)
+    page.screenshot(path=SHOTS / "dashboard-phone.png", full_page=True)
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0  # no sideways scrolling of the page itself
     assert watch.errors == []
