@@ -43,9 +43,13 @@ def status(context: Context) -> StatusOut:
 
 
 @router.get("/heatmap/{symbol:path}", responses=_NOT_FOUND)
-def heatmap(symbol: SymbolPath, context: Context,
-            layer: Annotated[Layer, Query()] = "realized") -> HeatmapOut:
-    """The symbol's liquidation levels, strongest first, with the current price."""
+async def heatmap(symbol: SymbolPath, context: Context,
+                  layer: Annotated[Layer, Query()] = "realized") -> HeatmapOut:
+    """The symbol's liquidation levels, strongest first, with the current price.
+
+    Served on the event loop (no worker-thread hop): the heatmap's published clusters are an
+    in-memory read of microseconds, and this is the endpoint dashboards poll hardest.
+    """
     try:
         return context.views.heatmap(symbol, layer)
     except UnknownSymbol as exc:
