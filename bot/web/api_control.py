@@ -9,6 +9,8 @@ quickly), 401 for a missing or wrong token. Each action goes through the bot's o
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Header, HTTPException, Path, Request
@@ -63,31 +65,42 @@ def _why(request: Request, body: ActionIn | None, action: str) -> str:
     return f"{text} (web API, {client})"
 
 
-@router.post("/pause", responses=_REFUSALS)
-def pause(request: Request, context: Context, authorization: Authorization = None,
-          body: Reason = None) -> ActionOut:
-    """Take no new entries; open positions keep their stops and exits."""
-    control = _authorize(request, context, authorization)
-    control.pause_entries(_why(request, body, "pause"))
-    return ActionOut(ok=True, action="pause", detail="new entries paused")
+@dataclass(frozen=True, slots=True)
+class _Switch:
+    """One control action that takes only a reason: its path, what it does, its answer."""
+
+    path: str
+    action: str
+    act: Callable[[BotControl, str], None]
+    detail: str
+    doc: str
 
 
-@router.post("/resume", responses=_REFUSALS)
-def resume(request: Request, context: Context, authorization: Authorization = None,
-           body: Reason = None) -> ActionOut:
-    """Lift the operator's pause (health pauses and the kill switch still hold)."""
-    control = _authorize(request, context, authorization)
-    control.resume_entries(_why(request, body, "resume"))
-    return ActionOut(ok=True, action="resume", detail="operator pause lifted")
+_SWITCHES = (
+    _Switch("/pause", "pause", lambda c, why: c.pause_entries(why), "new entries paused",
+            "Take no new entries; open positions keep their stops and exits."),
+    _Switch("/resume", "resume", lambda c, why: c.resume_entries(why), "operator pause lifted",
+            "Lift the operator's pause (health pauses and the kill switch still hold)."),
+    _Switch("/kill-switch", "kill-switch", lambda c, why: c.set_kill_switch(True, why),
+            "kill switch on",
+            "Turn the risk kill switch on: every entry refused, durably (survives a restart)."),
+)
 
 
-@router.post("/kill-switch", responses=_REFUSALS)
-def kill_switch(request: Request, context: Context, authorization: Authorization = None,
-                body: Reason = None) -> ActionOut:
-    """Turn the risk kill switch on: every entry refused, durably (it survives a restart)."""
-    control = _authorize(request, context, authorization)
-    control.set_kill_switch(True, _why(request, body, "kill switch"))
-    return ActionOut(ok=True, action="kill-switch", detail="kill switch on")
+def _switch_endpoint(switch: _Switch) -> Callable[..., ActionOut]:
+    def endpoint(request: Request, context: Context, authorization: Authorization = None,
+                 body: Reason = None) -> ActionOut:
+        control = _authorize(request, context, authorization)
+        switch.act(control, _why(request, body, switch.action))
+        return ActionOut(ok=True, action=switch.action, detail=switch.detail)
+
+    endpoint.__doc__ = switch.doc
+    return endpoint
+
+
+for _s in _SWITCHES:
+    router.add_api_route(_s.path, _switch_endpoint(_s), methods=["POST"], responses=_REFUSALS,
+                         name=_s.action, response_model=ActionOut)
 
 
 @router.delete("/kill-switch", responses=_REFUSALS)

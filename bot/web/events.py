@@ -14,14 +14,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from bot.web.deps import Context, WebContext
+from bot.web.schemas import TradeOut
 from bot.web.views import UnknownSymbol
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
 RECENT_TRADES = 50
+_TRADE = TypeAdapter(TradeOut)
 
 
 def sse(event: str, data: str) -> str:
@@ -42,7 +45,7 @@ def _tick(context: WebContext, symbols: list[str], seen: dict[int, str]) -> list
     for trade in views.trades(RECENT_TRADES, None):
         if seen.get(trade.id) != trade.status:
             seen[trade.id] = trade.status
-            out.append(sse("trade", trade.model_dump_json()))
+            out.append(sse("trade", _TRADE.dump_json(trade).decode()))
     return out
 
 

@@ -6,10 +6,14 @@ or ``projected``) and the bounds, so the page draws both layers from one shape.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
+
+from bot.domain import LiquidationCluster
+from bot.journal import TradeRecord
 
 Layer = Literal["realized", "projected", "both"]
 
@@ -18,23 +22,16 @@ class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ClusterOut(_Out):
-    """One liquidation level: realised (from liquidations seen) or projected (estimated)."""
+@dataclass(frozen=True, slots=True)
+class ClusterOut(LiquidationCluster):
+    """One liquidation level: the contract's cluster fields, ``kind`` and per-venue notional.
 
-    symbol: str
-    kind: Literal["realized", "projected"]
-    price_level: float
-    side: Literal["long", "short"]
-    liquidation_count: int
-    total_notional: float
-    strength: float
-    distance_from_price: float | None
-    last_updated: datetime
-    price_low: float
-    price_high: float
-    long_notional: float
-    short_notional: float
-    venue_notional: dict[str, float]
+    ``kind`` is ``realized`` (from liquidations seen) or ``projected`` (estimated from open
+    interest); ``venue_notional`` maps venue → raw notional of the members.
+    """
+
+    kind: Literal["realized", "projected"] = "realized"
+    venue_notional: dict[str, float] = field(default_factory=dict)
 
 
 class HeatmapOut(_Out):
@@ -122,28 +119,9 @@ class StatusOut(_Out):
     server_time: datetime
 
 
-class TradeOut(_Out):
-    """A journal trade: the fields of ``bot journal --format json``."""
-
-    id: int
-    symbol: str
-    side: str
-    mode: str
-    status: str
-    entry_time: datetime
-    entry_price: float
-    quantity: float
-    exit_time: datetime | None
-    exit_price: float | None
-    pnl: float | None
-    fees: float
-    client_order_id: str | None
-    exit_reason: str | None
-    stop_price: float | None
-    take_profit_price: float | None
-    target_cluster_price: float | None
-    target_cluster_side: str | None
-    target_cluster_strength: float | None
+# A journal trade is served as the journal's own record (the fields of ``bot journal
+# --format json``): pydantic reads the dataclass, so the API follows the journal's fields.
+TradeOut = TradeRecord
 
 
 class SignalOut(_Out):

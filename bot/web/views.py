@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from datetime import datetime
 from typing import Literal, Protocol
 
@@ -141,18 +142,12 @@ class DashboardViews(Protocol):
 
 def cluster_out(cluster: LiquidationCluster) -> ClusterOut:
     """The API shape of a cluster (``kind`` and ``venue_notional`` when the heatmap has them)."""
+    values = {f.name: getattr(cluster, f.name) for f in fields(cluster)}
     venues = getattr(cluster, "venue_notional", None)
-    return ClusterOut(
-        symbol=cluster.symbol, kind=getattr(cluster, "kind", "realized"),
-        price_level=cluster.price_level, side=cluster.side,
-        liquidation_count=cluster.liquidation_count, total_notional=cluster.total_notional,
-        strength=cluster.strength, distance_from_price=cluster.distance_from_price,
-        last_updated=cluster.last_updated, price_low=cluster.price_low,
-        price_high=cluster.price_high, long_notional=cluster.long_notional,
-        short_notional=cluster.short_notional,
-        # Before several venues existed every liquidation came from Binance.
-        venue_notional=dict(venues) if venues else {"binance": cluster.total_notional},
-    )
+    # Before several venues existed every liquidation came from Binance.
+    values["venue_notional"] = dict(venues) if venues else {"binance": cluster.total_notional}
+    values["kind"] = getattr(cluster, "kind", "realized")
+    return ClusterOut(**values)
 
 
 def _venue_health(health: object) -> VenueHealthOut:
@@ -237,8 +232,7 @@ class JournalViews:
 
     def trades(self, limit: int, symbol: str | None) -> list[TradeOut]:
         """The newest ``limit`` trades of the mode."""
-        rows = self._journal.list_trades(mode=self._mode, symbol=symbol)[-limit:]
-        return [TradeOut.model_validate(t.to_json_dict()) for t in rows]
+        return self._journal.list_trades(mode=self._mode, symbol=symbol)[-limit:]
 
     def signals(self, limit: int, symbol: str | None) -> list[SignalOut]:
         """The newest ``limit`` signals of the mode."""
