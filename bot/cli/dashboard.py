@@ -23,6 +23,8 @@ def dashboard(
         "--config", help="YAML settings file (default: config/default.yaml).")] = None,
     duration: Annotated[float, typer.Option(
         help="Stop after this many seconds (0: until Ctrl-C / SIGTERM).")] = 0.0,
+    backtest: Annotated[Path | None, typer.Option(
+        help="A `bot backtest --out` folder, served as a page at /backtest.")] = None,
 ) -> None:
     """Serve the journal's trades, signals and equity as the dashboard, read-only."""
     from bot.cli.startup import ShutdownRequest, load
@@ -44,8 +46,11 @@ def dashboard(
 
     repository = open_journal(settings.journal.url)
     views = JournalViews(repository, trade_mode)
+    if backtest is not None and not backtest.is_dir():
+        raise typer.BadParameter(f"{backtest}: no such folder", param_hint="--backtest")
     app = build_app(views, None, WebOptions(events_interval=settings.heatmap.update_interval,
-                                            title="liquidation bot (journal)"),
+                                            title="liquidation bot (journal)",
+                                            backtest_dir=backtest),
                     counters=JournalCounters(repository, trade_mode))
     server = WebServer(app, settings.web.host, settings.web.port)
     try:
@@ -54,6 +59,8 @@ def dashboard(
         raise ConfigError(f"web.port: cannot listen on {settings.web.host}:"
                           f"{settings.web.port}: {exc.strerror or exc}") from None
     typer.echo(f"dashboard (read-only journal, {trade_mode}) at {server.url}")
+    if backtest is not None:
+        typer.echo(f"backtest report at {server.url}backtest")
     try:
         with ShutdownRequest() as shutdown:
             shutdown.wait_for(duration)

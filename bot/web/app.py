@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
@@ -22,6 +23,7 @@ from bot.clock import Clock, utc_now
 from bot.web import api_control, api_read, events, metrics
 from bot.web.deps import WebContext
 from bot.web.metrics import JournalCounters, build_registry
+from bot.web.report_page import report_router
 from bot.web.security import RateLimiter
 from bot.web.views import BotControl, DashboardViews
 
@@ -38,6 +40,7 @@ class WebOptions:
     control_rate_per_minute: int = 30
     events_interval: float = 1.0
     title: str = "liquidation bot"
+    backtest_dir: Path | None = None  # a ``bot backtest --out`` folder served at /backtest
 
 
 def build_app(views: DashboardViews, control: BotControl | None, options: WebOptions, *,
@@ -65,6 +68,8 @@ def build_app(views: DashboardViews, control: BotControl | None, options: WebOpt
     app.state.registry = build_registry(context, counters)
     for module in (api_read, api_control, events, metrics):
         app.include_router(module.router)
+    if options.backtest_dir is not None:
+        app.include_router(report_router(options.backtest_dir))
     static = resources.files("bot.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     page = (static / "index.html").read_text(encoding="utf-8")
