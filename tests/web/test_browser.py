@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chrom
 
 if CHROMIUM.exists():
     from playwright.sync_api import BrowserContext, Page, sync_playwright
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 
 @pytest.fixture(scope="module")
@@ -127,4 +128,26 @@ def test_wrong_token_on_the_page_is_refused(bot: RunningBot,
     with httpx.Client(base_url=bot.url) as http:
         reason = http.get("/api/v1/status").json()["paused_reason"] or ""
     assert "operator" not in reason
+    page.close()
+
+
+def test_open_position_levels_are_drawn(bot: RunningBot,
+                                        browser_context: BrowserContext) -> None:
+    page, watch = _open(browser_context, bot, 1280, 900)
+    with httpx.Client(base_url=bot.url) as http:
+        for _attempt in range(10):  # positions of the fast market live seconds
+            positions = wait_for(lambda: http.get("/api/v1/status").json()["positions"],
+                                 timeout=60)
+            assert isinstance(positions, list)
+            page.select_option("#symbol", positions[0]["symbol"])
+            try:
+                page.wait_for_function("document.body.dataset.positionLines === '3'",
+                                       timeout=3000)
+            except PlaywrightTimeout:
+                continue
+            page.screenshot(path=SHOTS / "dashboard-position.png")
+            break
+        else:
+            pytest.fail("no open position stayed open long enough to be drawn")
+    assert watch.errors == []
     page.close()

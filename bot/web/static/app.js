@@ -311,6 +311,7 @@ function drawChart() {
   }
   document.body.dataset.clusters = String(S.drawn.length);
   // position levels
+  document.body.dataset.positionLines = pos ? "3" : "0";
   if (pos) {
     const lines = [["entry", pos.entry_price, css("--entry")], ["stop", pos.stop_price, css("--stop")],
       ["target", pos.take_profit_price, css("--tp")]];
@@ -318,7 +319,10 @@ function drawChart() {
       if (!v) continue;
       ctx.strokeStyle = colour; ctx.lineWidth = 1.2; ctx.setLineDash(name === "entry" ? [] : [6, 4]);
       ctx.beginPath(); ctx.moveTo(L, Y(v)); ctx.lineTo(L + pw, Y(v)); ctx.stroke(); ctx.setLineDash([]);
-      ctx.fillStyle = colour; ctx.fillText(`${name} ${fmtPrice(v)}`, L + 6, Y(v) - 8);
+      // A dark pill under the label keeps it readable over any band.
+      const label = `${name} ${fmtPrice(v)}`, tw = ctx.measureText(label).width;
+      ctx.fillStyle = "rgba(13, 17, 23, 0.85)"; ctx.fillRect(L + 4, Y(v) - 16, tw + 8, 14);
+      ctx.fillStyle = colour; ctx.fillText(label, L + 8, Y(v) - 9);
     }
   }
   // price line
