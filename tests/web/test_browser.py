@@ -151,3 +151,22 @@ def test_open_position_levels_are_drawn(bot: RunningBot,
             pytest.fail("no open position stayed open long enough to be drawn")
     assert watch.errors == []
     page.close()
+
+
+def test_kill_switch_from_the_page_needs_two_clicks_and_can_be_released(
+        bot: RunningBot, browser_context: BrowserContext) -> None:
+    page, watch = _open(browser_context, bot, 1280, 900)
+    page.fill("#token", TOKEN)
+    with httpx.Client(base_url=bot.url) as http:
+        page.click("#kill")
+        assert page.inner_text("#kill") == "confirm?"
+        assert http.get("/api/v1/status").json()["kill_switch"] is False  # one click: nothing
+        page.click("#kill")
+        wait_for(lambda: http.get("/api/v1/status").json()["kill_switch"], timeout=10)
+        page.wait_for_function(
+            "document.getElementById('kill').textContent === 'release kill switch'")
+        page.click("#kill")
+        page.click("#kill")
+        wait_for(lambda: not http.get("/api/v1/status").json()["kill_switch"], timeout=10)
+    assert watch.errors == []
+    page.close()

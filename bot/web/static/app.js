@@ -101,6 +101,7 @@ function onStatus(st) {
     `equity ${fmtNum(st.equity)} · balance ${fmtNum(st.balance)} USDT · closed ${st.closed_trades}`;
   $("control-state").textContent = st.control_enabled ? (st.kill_switch ? "kill switch ON" : "")
     : "read-only (no web.token)";
+  setKillButton(st.kill_switch);
   renderHealth(st.stream);
   renderPositions();
   drawEquity();
@@ -151,14 +152,22 @@ function fill(id, rows, empty, width) {
 const pnlClass = (v) => (v === null || v === undefined ? "" : v >= 0 ? "pos" : "neg");
 
 function confirmButton(label, action) {
+  // Two clicks within 4 s: no modal dialog, and no accident from one stray tap.
   const b = document.createElement("button");
+  b.dataset.label = label;
   b.textContent = label;
   b.addEventListener("click", () => {
-    if (b.dataset.armed) { delete b.dataset.armed; b.textContent = label; action(); return; }
+    if (b.dataset.armed) { delete b.dataset.armed; b.textContent = b.dataset.label; action(); return; }
     b.dataset.armed = "1"; b.textContent = "confirm?";
-    setTimeout(() => { delete b.dataset.armed; b.textContent = label; }, 4000);
+    setTimeout(() => { delete b.dataset.armed; b.textContent = b.dataset.label; }, 4000);
   });
   return b;
+}
+
+function setKillButton(on) {
+  const b = $("kill");
+  b.dataset.label = on ? "release kill switch" : "kill switch";
+  if (!b.dataset.armed) b.textContent = b.dataset.label;
 }
 
 function renderPositions() {
@@ -414,7 +423,8 @@ async function start() {
   $("token").value = sessionStorage.getItem("bot-token") || "";
   $("pause").addEventListener("click", () => control("/pause"));
   $("resume").addEventListener("click", () => control("/resume"));
-  const kill = confirmButton("kill switch", () => control("/kill-switch"));
+  const kill = confirmButton("kill switch", () =>
+    control("/kill-switch", S.status && S.status.kill_switch ? "DELETE" : "POST"));
   kill.id = "kill"; kill.className = "danger"; $("kill").replaceWith(kill);
   $("layer").addEventListener("change", (e) => { S.layer = e.target.value; scheduleDraw(); });
   $("symbol").addEventListener("change", (e) => loadSymbol(e.target.value));
