@@ -88,6 +88,9 @@ class ClusterSource(Protocol):
     def get_price(self, symbol: str) -> float | None:
         """The current price, or None."""
 
+    def health(self) -> HeatmapHealth:
+        """Connection and data counters."""
+
 
 class BotControl(Protocol):
     """The bot's own control paths (``TradingLoop`` has them; each journals itself)."""
@@ -288,8 +291,8 @@ class LiveViews(JournalViews):
         return list(self._symbols)
 
     def health(self, now: datetime) -> HealthOut:
-        """The heatmap's stream health."""
-        return health_out(self._status().heatmap, now)
+        """The heatmap's stream health (what ``status().heatmap`` holds, without the rest)."""
+        return health_out(self._heatmap.health(), now)
 
     def status(self, now: datetime, control_enabled: bool) -> StatusOut:
         """The loop's status as the terminal view shows it."""
