@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Header, HTTPException, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.web.api_read import SYMBOL_PATTERN
 from bot.web.deps import Context, WebContext
 from bot.web.schemas import ActionOut, ErrorOut
 from bot.web.security import AuthFailure, check_bearer
@@ -114,7 +115,7 @@ def release_kill_switch(request: Request, context: Context,
 
 @router.post("/positions/{symbol:path}/close", responses=_REFUSALS)
 def close_position(request: Request, context: Context,
-                   symbol: Annotated[str, Path(min_length=1, max_length=40)],
+                   symbol: Annotated[str, Path(pattern=SYMBOL_PATTERN)],
                    authorization: Authorization = None, body: Reason = None) -> ActionOut:
     """Close the symbol's open position at market through the venue (journaled as ``manual``)."""
     control = _authorize(request, context, authorization)

@@ -23,10 +23,12 @@ from bot.web.views import UnknownSymbol
 
 router = APIRouter(prefix="/api/v1", tags=["read"])
 
-SymbolPath = Annotated[str, Path(min_length=1, max_length=40,
+# A Binance id (BTCUSDT) or a ccxt unified id (BTC/USDT:USDT); anything else is FastAPI's 422.
+SYMBOL_PATTERN = r"^[A-Za-z0-9]{1,30}(/[A-Za-z0-9]{1,15}(:[A-Za-z0-9]{1,15})?)?$"
+SymbolPath = Annotated[str, Path(pattern=SYMBOL_PATTERN,
                                  description="BTCUSDT or BTC/USDT:USDT")]
 Limit = Annotated[int, Query(ge=1, le=5000)]
-SymbolQuery = Annotated[str | None, Query(min_length=1, max_length=40)]
+SymbolQuery = Annotated[str | None, Query(pattern=SYMBOL_PATTERN)]
 _NOT_FOUND: dict[int | str, dict[str, object]] = {404: {"model": ErrorOut}}
 
 
@@ -60,7 +62,7 @@ async def heatmap(symbol: SymbolPath, context: Context,
 def prices(symbol: SymbolPath, context: Context) -> PriceHistoryOut:
     """Mark prices sampled once a second since the server started (oldest first)."""
     try:
-        return PriceHistoryOut(symbol=symbol.upper(), points=context.views.prices(symbol))
+        return PriceHistoryOut(symbol=to_exchange_id(symbol), points=context.views.prices(symbol))
     except UnknownSymbol as exc:
         raise HTTPException(404, str(exc)) from None
 
@@ -68,27 +70,17 @@ def prices(symbol: SymbolPath, context: Context) -> PriceHistoryOut:
 @router.get("/trades")
 def trades(context: Context, limit: Limit = 200, symbol: SymbolQuery = None) -> list[TradeOut]:
     """The newest trades (the objects of ``bot journal --format json``), oldest first."""
-    return context.views.trades(limit, _symbol_or_none(symbol))
+    return context.views.trades(limit, None if symbol is None else to_exchange_id(symbol))
 
 
 @router.get("/signals")
 def signals(context: Context, limit: Limit = 200,
             symbol: SymbolQuery = None) -> list[SignalOut]:
     """The newest signals with their outcome (entered, rejected, ignored) and reason."""
-    return context.views.signals(limit, _symbol_or_none(symbol))
+    return context.views.signals(limit, None if symbol is None else to_exchange_id(symbol))
 
 
 @router.get("/equity")
 def equity(context: Context, limit: Limit = 2000) -> list[EquityPoint]:
     """The equity curve: the newest journaled snapshots, oldest first."""
     return context.views.equity(limit)
-
-
-def _symbol_or_none(symbol: str | None) -> str | None:
-    """A filter symbol, or 422 for text that is no symbol."""
-    if symbol is None:
-        return None
-    try:
-        return to_exchange_id(symbol)
-    except ValueError:
-        raise HTTPException(422, f"symbol: not a symbol: {symbol!r}") from None
