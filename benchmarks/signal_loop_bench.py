@@ -23,7 +23,7 @@ from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.domain import Liquidation, MarkPrice
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
-from bot.journal import TradeMode, open_journal
+from bot.journal import JournalRepository, TradeMode, open_journal
 from bot.settings import load_settings
 from strategies.liquidation_hunter import LiquidationHunter
 
@@ -46,41 +46,56 @@ class _Prices:
         return {s: MarkPrice(s, 100.0, self._clock()) for s in SYMBOLS}
 
 
+def build_loop(clock: _Clock, folder: str) -> tuple[TradingLoop, LiveLiquidationHeatmap,
+                                                    JournalRepository]:
+    """The 50-symbol loop on a journal in ``folder``, clusters computed, health checked."""
+    journal = open_journal(f"sqlite:///{Path(folder) / 'bench.db'}", clock)
+    heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
+    for symbol in SYMBOLS:
+        for i in range(200):
+            heatmap.add_liquidation(Liquidation(
+                symbol=symbol, side="short", price=103.5 * (1 + (i % 20 - 10) * 0.0004),
+                quantity=10.0 + i % 7, timestamp=clock() - timedelta(seconds=i)))
+    heatmap.refresh()
+    loop = TradingLoop(
+        symbols=SYMBOLS, heatmap=heatmap, prices=_Prices(clock),
+        strategy=LiquidationHunter(), venue=PaperExecution(PaperConfig(), clock),
+        risk=build_risk(load_settings(), journal, clock),
+        trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
+        settings=LoopSettings(max_stream_silence_seconds=1e9),
+    )
+    heatmap.handle_frame('{"e":"markPriceUpdate","E":1,"s":"S00USDT","p":"100"}')
+    loop.on_prices()
+    loop.check_health()
+    return loop, heatmap, journal
+
+
+def tick(clock: _Clock, loop: TradingLoop, heatmap: LiveLiquidationHeatmap) -> float:
+    """One round (prices, then signals for every symbol); its seconds."""
+    clock.now += timedelta(seconds=61)
+    heatmap.handle_frame('{"e":"markPriceUpdate","E":1,"s":"S00USDT","p":"100"}')
+    heatmap.refresh()
+    start = time.perf_counter()
+    loop.on_prices()
+    loop.run_signals()
+    return time.perf_counter() - start
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    """The value at ``fraction`` (0..1) of sorted values (nearest rank)."""
+    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * fraction))]
+
+
 def main(ticks: int = 60) -> None:
     """Build the loop, run ``ticks`` rounds, print the latency figures."""
     clock = _Clock()
     with tempfile.TemporaryDirectory() as folder:
-        journal = open_journal(f"sqlite:///{Path(folder) / 'bench.db'}", clock)
-        heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
-        for symbol in SYMBOLS:
-            for i in range(200):
-                heatmap.add_liquidation(Liquidation(
-                    symbol=symbol, side="short", price=103.5 * (1 + (i % 20 - 10) * 0.0004),
-                    quantity=10.0 + i % 7, timestamp=clock() - timedelta(seconds=i)))
-        heatmap.refresh()
-        loop = TradingLoop(
-            symbols=SYMBOLS, heatmap=heatmap, prices=_Prices(clock),
-            strategy=LiquidationHunter(), venue=PaperExecution(PaperConfig(), clock),
-            risk=build_risk(load_settings(), journal, clock),
-            trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
-            settings=LoopSettings(max_stream_silence_seconds=1e9),
-        )
-        heatmap.handle_frame('{"e":"markPriceUpdate","E":1,"s":"S00USDT","p":"100"}')
-        loop.on_prices()
-        loop.check_health()
-        timings = []
-        for _ in range(ticks):
-            clock.now += timedelta(seconds=61)
-            heatmap.handle_frame('{"e":"markPriceUpdate","E":1,"s":"S00USDT","p":"100"}')
-            heatmap.refresh()
-            start = time.perf_counter()
-            loop.on_prices()
-            loop.run_signals()
-            timings.append(time.perf_counter() - start)
+        loop, heatmap, journal = build_loop(clock, folder)
+        timings = [tick(clock, loop, heatmap) for _ in range(ticks)]
         decisions = len(journal.list_signals())
     timings.sort()
     median = statistics.median(timings) * 1e3
-    p99 = timings[min(len(timings) - 1, int(len(timings) * 0.99))] * 1e3
+    p99 = percentile(timings, 0.99) * 1e3
     print(f"signal loop, {len(SYMBOLS)} symbols: tick median {median:.1f} ms, p99 {p99:.1f} ms; "
           f"per decision median {median / len(SYMBOLS):.2f} ms "
           f"({decisions} decisions journaled over {ticks} ticks)")

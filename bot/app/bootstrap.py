@@ -17,6 +17,7 @@ from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
 from bot.clock import Clock, utc_now
 from bot.domain import Position
+from bot.errors import ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
@@ -162,8 +163,44 @@ def build_mark_prices(settings: Settings, clock: Clock, resources: Resources) ->
     )
 
 
+def check_web_bind(settings: Settings) -> None:
+    """Refuse a non-loopback dashboard without ``web.token`` (before anything starts)."""
+    from bot.web import check_bind
+
+    token = settings.web.token
+    check_bind(settings.web.host, None if token is None else token.get_secret_value())
+
+
+def start_web(settings: Settings, loop: TradingLoop, heatmap: LiveLiquidationHeatmap,
+              journal: JournalRepository, resources: Resources) -> None:
+    """Serve the dashboard over the loop's own views; control goes through the loop."""
+    from bot.web import LiveViews, WebOptions, WebServer, build_app
+    from bot.web.metrics import JournalCounters
+
+    web = settings.web
+    token = None if web.token is None else web.token.get_secret_value()
+    mode = TradeMode(settings.run.mode)
+    projected = getattr(heatmap, "get_projected_levels", None)
+    views = LiveViews(status=loop.status, heatmap=heatmap, symbols=settings.run.symbols,
+                      journal=journal, mode=mode, kill_switch=loop.kill_switch_on,
+                      projected=projected)
+    app = build_app(views, loop, WebOptions(
+        token=token, control_rate_per_minute=web.control_rate_per_minute,
+        events_interval=min(1.0, settings.heatmap.update_interval),
+    ), counters=JournalCounters(journal, mode))
+    server = WebServer(app, web.host, web.port)
+    try:
+        server.start()
+    except OSError as exc:
+        raise ConfigError(f"web.port: cannot listen on {web.host}:{web.port}: "
+                          f"{exc.strerror or exc}") from None
+    resources.add(server.stop)
+
+
 def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> BotRunner:
     """Everything ``bot run`` needs, wired; the runner's stop closes it all."""
+    if settings.web.enabled:
+        check_web_bind(settings)
     resources = Resources()
     try:
         if use_sim:
@@ -196,6 +233,8 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
                 max_price_age_seconds=settings.risk.max_price_age_seconds,
             ),
         )
+        if settings.web.enabled:
+            start_web(settings, loop, heatmap, journal, resources)
     except BaseException:
         resources.close()
         raise

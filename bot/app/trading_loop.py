@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from bot.app.trade_log import TradeLog, client_order_id
 from bot.domain import (
@@ -54,6 +54,9 @@ class MarkPriceSource(Protocol):
 
     def poll(self) -> Mapping[str, MarkPrice]:
         """Fetch the latest mark price of every symbol, keyed by Binance id."""
+
+
+CloseOutcome = Literal["closed", "no_position", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +112,7 @@ class TradingLoop:
         # Jobs run on scheduler threads; one lock keeps a decision and its journaling whole.
         self._lock = threading.RLock()
         self._paused: str | None = "starting: no health check yet"
+        self._operator_pause: str | None = None  # set by an operator (dashboard, API)
         self._stopping = False
         self._closed_trades = 0
 
@@ -181,6 +185,43 @@ class TradingLoop:
                     self._exit(ExitIntent(position.symbol, "shutdown", self._clock()))
             self.snapshot_equity()
 
+    # -- operator controls (the dashboard's API calls these; each is journaled) -----------
+
+    def pause_entries(self, reason: str) -> None:
+        """Take no new entries until ``resume_entries``; open positions are still managed."""
+        with self._lock:
+            self._operator_pause = f"by operator: {reason}"
+            log.warning("new entries paused %s", self._operator_pause)
+            self._log.risk_event("operator", "entries paused", detail=reason)
+
+    def resume_entries(self, reason: str) -> None:
+        """Lift an operator pause (a health pause or the kill switch still hold)."""
+        with self._lock:
+            self._operator_pause = None
+            log.info("operator pause lifted: %s", reason)
+            self._log.risk_event("operator", "entries resumed", detail=reason)
+
+    def set_kill_switch(self, on: bool, reason: str) -> None:
+        """Turn the risk engine's durable kill switch on or off (every entry refused)."""
+        with self._lock:
+            self._risk.set_kill_switch(on, reason)
+            self._log.risk_event("kill_switch", "kill switch " + ("on" if on else "off"),
+                                 detail=reason)
+
+    def kill_switch_on(self) -> bool:
+        """Whether the risk kill switch refuses entries now."""
+        return self._risk.kill_switch.on
+
+    def close_position(self, symbol: str, reason: str) -> CloseOutcome:
+        """Close the open position of ``symbol`` through the venue (exit reason ``manual``)."""
+        with self._lock:
+            symbol = to_exchange_id(symbol)
+            if self._venue.position(symbol) is None:
+                return "no_position"
+            self._log.risk_event("operator", "close position", symbol=symbol, detail=reason)
+            self._exit(ExitIntent(symbol, "manual", self._clock()))
+            return "failed" if self._venue.position(symbol) is not None else "closed"
+
     def status(self) -> LoopStatus:
         """What a status display shows."""
         with self._lock:
@@ -191,7 +232,7 @@ class TradingLoop:
             return LoopStatus(
                 prices=dict(self._marks), best_clusters=best, positions=self._venue.positions(),
                 equity=self._venue.equity(), balance=self._venue.balance(),
-                entries_paused=self._paused, heatmap=self._heatmap.health(),
+                entries_paused=self._entries_paused(), heatmap=self._heatmap.health(),
                 closed_trades=self._closed_trades,
             )
 
@@ -223,8 +264,9 @@ class TradingLoop:
             self._log.signal(signal, SignalOutcome.IGNORED,
                              f"below min_signal_strength {self._settings.min_signal_strength}")
             return
-        if self._paused:
-            self._log.signal(signal, SignalOutcome.IGNORED, f"entries paused: {self._paused}")
+        paused = self._operator_pause or self._paused  # the kill switch is risk's to refuse
+        if paused:
+            self._log.signal(signal, SignalOutcome.IGNORED, f"entries paused: {paused}")
             return
         decision = self._risk.check(intent, self._risk_context(intent.symbol, mark))
         if decision.order is None:
@@ -278,6 +320,15 @@ class TradingLoop:
             open_positions=self._venue.positions(), mark_price=mark.price,
             mark_price_at=mark.timestamp, heatmap_updated_at=health.last_refresh_at,
         )
+
+    def _entries_paused(self) -> str | None:
+        """Why entries are paused now, for displays (the operator's pause first), or None."""
+        if self._operator_pause:
+            return self._operator_pause
+        kill = self._risk.kill_switch
+        if kill.on:
+            return f"kill switch: {kill.reason}"
+        return self._paused
 
     def _health_problem(self) -> str | None:
         health = self._heatmap.health()

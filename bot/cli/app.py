@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from typer.exceptions import TyperException
 
+from bot.cli.dashboard import dashboard
 from bot.cli.data import backtest, data_app, record, replay
 from bot.cli.journal import config_app, db_app, journal_app
 from bot.cli.live import reconcile
@@ -35,6 +36,7 @@ app.add_typer(data_app, name="data")
 app.command()(record)
 app.command()(replay)
 app.command()(backtest)
+app.command()(dashboard)
 
 ConfigOption = Annotated[
     Path | None, typer.Option("--config", help="YAML settings file (default: config/default.yaml).")
@@ -68,6 +70,10 @@ def run(
         str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
     ] = None,
     duration: DurationOption = 0.0,
+    web: Annotated[bool, typer.Option(
+        "--web", help="Serve the dashboard and HTTP API (web.host, default 127.0.0.1).")] = False,
+    web_port: Annotated[int | None, typer.Option(
+        "--web-port", help="Dashboard port (default web.port, 8080).")] = None,
 ) -> None:
     """Run the trading bot: live heatmap → LiquidationHunter → risk → orders → journal."""
     from bot.app.bootstrap import build_bot
@@ -81,6 +87,12 @@ def run(
         overrides["run.symbols"] = symbols
     if duration:
         overrides["run.duration"] = duration
+    if web:
+        overrides["web.enabled"] = True
+    if web_port is not None:
+        if not 0 <= web_port <= 65535:
+            raise fail(f"--web-port: expected 0..65535, got {web_port}")
+        overrides["web.port"] = web_port
     settings = load(config, overrides)
     runner = build_bot(settings, use_sim=sim)
     on_tick, finish = status_printer(runner, settings.run.mode)

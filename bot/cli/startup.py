@@ -47,6 +47,7 @@ def load(config: Path | None, overrides: Mapping[str, object] | None = None) -> 
     """Settings from every layer, then logging configured with secrets redacted."""
     settings = load_settings(config, overrides)
     secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
-                                              settings.exchange.api_secret) if s is not None]
+                                              settings.exchange.api_secret,
+                                              settings.web.token) if s is not None]
     configure_logging(settings.logging.level, secrets)
     return settings

@@ -23,6 +23,7 @@ from bot.settings.models import (
     Settings,
     SimSettings,
     StrategySettings,
+    WebSettings,
     parse_symbols,
 )
 from bot.settings.safety import (
@@ -51,6 +52,7 @@ __all__ = [
     "Settings",
     "SimSettings",
     "StrategySettings",
+    "WebSettings",
     "check_config_file_permissions",
     "find_config_file",
     "load_settings",

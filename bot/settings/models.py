@@ -289,6 +289,21 @@ class LiveSettings(_Section):
     limit_timeout_seconds: float = Field(default=10.0, gt=0, le=300)  # then cancelled
 
 
+class WebSettings(_Section):
+    """The dashboard and HTTP API served from inside ``bot run`` (``--web``)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"  # a non-loopback address needs ``token`` (``bot run`` refuses)
+    port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
+    token: SecretStr | None = None  # Bearer token of the control endpoints; secret
+    control_rate_per_minute: int = Field(default=30, ge=1)  # control requests per client
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _blank_token_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
 class Settings(BaseSettings):
     """Every setting of the bot, one frozen object built by ``load_settings``.
 
@@ -315,6 +330,7 @@ class Settings(BaseSettings):
     run: RunSettings = Field(default_factory=RunSettings)
     sim: SimSettings = Field(default_factory=SimSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(
