@@ -93,7 +93,7 @@ def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
         buffer_size=h.buffer_size, ws_base_url=settings.exchange.ws_url,
-        silence_timeout=h.silence_timeout, clock=clock,
+        silence_timeout=h.silence_timeout, max_symbols=h.max_symbols, clock=clock,
     )
 
 

@@ -52,6 +52,7 @@ WS_URL_ENV = "BOT_EXCHANGE__WS_URL"
 
 # Binance allows 200 streams per connection; beyond that, take the all-market streams.
 _MAX_NAMED_SYMBOLS = 100
+_MAX_WAIT_SECONDS = 86_400
 
 
 
@@ -132,10 +133,14 @@ class LiveLiquidationHeatmap:
             rng: jitter source for reconnect backoff.
         """
         self._params = ClusterParams(cluster_window_pct, min_cluster_size, time_decay_minutes)
-        if not update_interval > 0:
-            raise ValueError(f"update_interval: expected seconds > 0, got {update_interval!r}")
-        if not silence_timeout > 0:
-            raise ValueError(f"silence_timeout: expected seconds > 0, got {silence_timeout!r}")
+        # Bounded above too: a wait of 1e300 s raises OverflowError inside the updater thread,
+        # which would end it silently and freeze the clusters.
+        if not 0 < update_interval <= _MAX_WAIT_SECONDS:
+            raise ValueError(f"update_interval: expected seconds in (0, {_MAX_WAIT_SECONDS}], "
+                             f"got {update_interval!r}")
+        if not 0 < silence_timeout <= _MAX_WAIT_SECONDS:
+            raise ValueError(f"silence_timeout: expected seconds in (0, {_MAX_WAIT_SECONDS}], "
+                             f"got {silence_timeout!r}")
         self._update_interval = float(update_interval)
         self._ws_base_url = ws_base_url or os.environ.get(WS_URL_ENV) or DEFAULT_WS_BASE_URL
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)

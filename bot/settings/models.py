@@ -73,7 +73,7 @@ class ExchangeSettings(_Section):
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
     recv_window_ms: int = Field(default=5000, ge=1, le=60_000)  # Binance caps it at 60 000
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("rest_url", "api_key", "api_secret", mode="before")
     @classmethod
@@ -110,26 +110,29 @@ class HeatmapSettings(_Section):
     """The liquidation heatmap's clustering and stream settings (see the contract)."""
 
     cluster_window_pct: float = Field(default=0.02, gt=0, le=1)  # a fraction, not percent
-    min_cluster_size: int = Field(default=5, ge=1)
-    time_decay_minutes: float = Field(default=60.0, gt=0)
-    update_interval: float = Field(default=5.0, gt=0)
-    buffer_size: int = Field(default=10_000, ge=1)
-    silence_timeout: float = Field(default=5.0, gt=0)
+    min_cluster_size: int = Field(default=5, ge=1, le=10_000)
+    # A billion minutes (1,900 years) already means "no decay", as the contract allows.
+    time_decay_minutes: float = Field(default=60.0, gt=0, le=1e9)
+    update_interval: float = Field(default=5.0, gt=0, le=3600)
+    buffer_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    silence_timeout: float = Field(default=5.0, gt=0, le=300)
+    # Symbol buffers an all-market stream may create (Binance lists ~600 perpetuals).
+    max_symbols: int = Field(default=2_000, ge=1, le=100_000)
 
 
 class StrategySettings(_Section):
     """The liquidation hunter's thresholds; ranges as ``strategies.hunter_rules`` checks them."""
 
     min_strength: float = Field(default=0.6, ge=0, le=1)
-    max_distance_pct: float = Field(default=10.0, gt=0)
-    optimal_distance_pct: float = Field(default=3.5, gt=0)
-    strength_weight: float = Field(default=0.7, ge=0)
-    distance_weight: float = Field(default=0.3, ge=0)
+    max_distance_pct: float = Field(default=10.0, gt=0, le=100)
+    optimal_distance_pct: float = Field(default=3.5, gt=0, le=100)
+    strength_weight: float = Field(default=0.7, ge=0, le=1000)
+    distance_weight: float = Field(default=0.3, ge=0, le=1000)
     stop_loss_pct: float = Field(default=3.0, gt=0, lt=100)
-    take_profit_pct: float = Field(default=5.0, gt=0)
+    take_profit_pct: float = Field(default=5.0, gt=0, le=1000)
     target_buffer_pct: float = Field(default=0.5, ge=0, lt=100)
-    exit_near_cluster_pct: float = Field(default=0.5, ge=0)
-    min_reward_pct: float = Field(default=0.3, ge=0)
+    exit_near_cluster_pct: float = Field(default=0.5, ge=0, le=100)
+    min_reward_pct: float = Field(default=0.3, ge=0, le=1000)
     min_signal_strength: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
@@ -143,37 +146,37 @@ class RiskSettings(_Section):
     """Limits every order passes (``bot.risk.RiskLimits`` takes the same names)."""
 
     risk_per_trade_pct: float = Field(default=1.0, gt=0, le=100)
-    max_position_notional: float = Field(default=1000.0, gt=0)
-    max_total_exposure: float = Field(default=3000.0, gt=0)
+    max_position_notional: float = Field(default=1000.0, gt=0, le=1e10)
+    max_total_exposure: float = Field(default=3000.0, gt=0, le=1e11)
     max_leverage: float = Field(default=5.0, ge=1, le=125)  # Binance's own range
-    max_open_positions: int = Field(default=3, ge=1)
-    max_orders_per_minute: int = Field(default=10, ge=1)
+    max_open_positions: int = Field(default=3, ge=1, le=1000)
+    max_orders_per_minute: int = Field(default=10, ge=1, le=1200)  # Binance: 1200
     daily_loss_limit_pct: float = Field(default=5.0, gt=0, le=100)
-    cooldown_seconds: float = Field(default=300.0, ge=0)
-    max_price_age_seconds: float = Field(default=5.0, gt=0)
-    max_heatmap_age_seconds: float = Field(default=30.0, gt=0)
-    min_quantity: float = Field(default=0.0, ge=0)
+    cooldown_seconds: float = Field(default=300.0, ge=0, le=604_800)  # a week
+    max_price_age_seconds: float = Field(default=5.0, gt=0, le=3600)
+    max_heatmap_age_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    min_quantity: float = Field(default=0.0, ge=0, le=1e9)
     kill_switch: bool = False
 
 
 class PaperSettings(_Section):
     """The paper venue: simulated wallet, fees and slippage."""
 
-    starting_balance: float = Field(default=10000.0, gt=0)
+    starting_balance: float = Field(default=10000.0, gt=0, le=1e12)
     taker_fee_rate: float = Field(default=0.0005, ge=0, lt=1)  # a fraction of notional
-    slippage_bps: float = Field(default=2.0, ge=0)
+    slippage_bps: float = Field(default=2.0, ge=0, le=10_000)
     funding: bool = False
-    max_mark_age_seconds: float = Field(default=10.0, gt=0)
+    max_mark_age_seconds: float = Field(default=10.0, gt=0, le=3600)
 
 
 class SchedulerSettings(_Section):
     """How often (seconds) the runner's periodic jobs fire."""
 
-    mark_price_interval: float = Field(default=1.0, gt=0)
-    signal_interval: float = Field(default=5.0, gt=0)
-    supervision_interval: float = Field(default=1.0, gt=0)
-    equity_interval: float = Field(default=60.0, gt=0)
-    health_interval: float = Field(default=5.0, gt=0)
+    mark_price_interval: float = Field(default=1.0, gt=0, le=3600)
+    signal_interval: float = Field(default=5.0, gt=0, le=3600)
+    supervision_interval: float = Field(default=1.0, gt=0, le=3600)
+    equity_interval: float = Field(default=60.0, gt=0, le=86_400)
+    health_interval: float = Field(default=5.0, gt=0, le=3600)
 
 
 class JournalSettings(_Section):
@@ -218,7 +221,7 @@ class RunSettings(_Section):
     symbols: list[str] = Field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
     mode: RunMode = "paper"
     close_positions_on_stop: bool = False
-    duration: float = Field(default=0.0, ge=0)  # seconds; 0 = until stopped
+    duration: float = Field(default=0.0, ge=0, le=31_536_000)  # seconds (a year); 0 = until stopped
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -272,9 +275,11 @@ def _to_symbol(item: object) -> str | None:
 class SimSettings(_Section):
     """The built-in simulated exchange's market (used by ``--sim`` and ``bot sim``)."""
 
-    seed: int = 7
-    time_acceleration: float = Field(default=30.0, gt=0)  # simulated seconds per real second
-    volatility: float = Field(default=1.0, ge=0)  # multiplies each symbol's volatility; 0 = still
+    seed: int = Field(default=7, ge=0, le=2**63 - 1)
+    # Simulated seconds per real second.
+    time_acceleration: float = Field(default=30.0, gt=0, le=10_000)
+    # Multiplies each symbol's volatility; 0 = still.
+    volatility: float = Field(default=1.0, ge=0, le=100)
 
 
 class LiveSettings(_Section):
@@ -282,7 +287,7 @@ class LiveSettings(_Section):
 
     margin_mode: Literal["isolated", "cross"] = "isolated"
     adopt_unknown_positions: bool = False  # at start: journal and protect, else refuse to start
-    poll_interval: float = Field(default=2.0, gt=0)  # seconds between position/order polls
+    poll_interval: float = Field(default=2.0, gt=0, le=300)  # seconds between position/order polls
     taker_fee_rate: float = Field(default=0.0005, ge=0, lt=0.01)  # fee estimate per fill
     entry_order: Literal["market", "limit"] = "market"  # how entries are sent
     limit_offset_pct: float = Field(default=0.02, ge=0, lt=5)  # % inside the mark (limit)

@@ -206,3 +206,9 @@ def test_replayed_liquidations_get_the_value_rules_too() -> None:
     assert heatmap.add_liquidation(huge) is False
     assert heatmap.symbols() == []
     assert heatmap.health().rejected == {"notional_out_of_range": 1}
+
+
+@pytest.mark.parametrize("name", ["update_interval", "silence_timeout"])
+def test_a_wait_too_long_for_a_thread_is_refused_at_construction(name: str) -> None:
+    with pytest.raises(ValueError, match=name):
+        LiveLiquidationHeatmap(**{name: 1e300})  # type: ignore[arg-type]
