@@ -26,6 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.logs import MIN_SECRET_LENGTH
 from bot.settings.sources import settings_sources
 from bot.symbols import to_exchange_id
 
@@ -80,6 +81,16 @@ class ExchangeSettings(_Section):
     def _blank_is_unset(cls, value: object) -> object:
         # ``export BOT_EXCHANGE__REST_URL=`` is how a shell user unsets a value.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_key", "api_secret")
+    @classmethod
+    def _check_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        # A value this short is a typo or a placeholder, and could not be redacted from logs
+        # without hiding every such letter (and so showing what it is).
+        if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"expected a secret of at least {MIN_SECRET_LENGTH} characters, "
+                             "got a shorter one (value hidden)")
+        return value
 
     @field_validator("rest_url")
     @classmethod
