@@ -87,3 +87,18 @@ def test_a_logged_exception_is_redacted(caplog: pytest.LogCaptureFixture) -> Non
     redactor.filter(record)
 
     assert record.getMessage() == "failed: ***"
+
+
+def test_the_simulator_never_logs_its_credentials(caplog: pytest.LogCaptureFixture) -> None:
+    import random
+
+    from bot.sim import SimExchange, utc_now
+
+    exchange = SimExchange(clock=utc_now, rng=random.Random(1), api_key="sim-key-123456",
+                           api_secret="sim-secret-abcdef")
+    with caplog.at_level(logging.INFO), exchange:
+        pass
+
+    assert "simulated exchange running" in caplog.text
+    assert "sim-key-123456" not in caplog.text
+    assert "sim-secret-abcdef" not in caplog.text

@@ -166,21 +166,25 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
     """Everything ``bot run`` needs, wired; the runner's stop closes it all."""
     resources = Resources()
     try:
+        mode = TradeMode(settings.run.mode)
+        journal: JournalRepository
+        # The journal first: a broken one is refused before anything starts or connects.
+        if mode is TradeMode.LIVE:
+            # Imported here: paper mode must never load ccxt's order path.
+            from bot.app.live import build_live_venue, open_live_journal
+
+            journal = open_live_journal(settings.journal.url, clock)
+        else:
+            journal = open_journal(settings.journal.url, clock)
         if use_sim:
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
-        mode = TradeMode(settings.run.mode)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             validate_for_live(settings)
-            # Imported here: paper mode must never load ccxt's order path.
-            from bot.app.live import build_live_venue, open_live_journal
-
-            journal: JournalRepository = open_live_journal(settings.journal.url, clock)
             venue = build_live_venue(settings, journal, clock, resources.add)
         else:
-            journal = open_journal(settings.journal.url, clock)
             venue = build_paper_venue(settings, journal, clock)
         heatmap = build_heatmap(settings, clock)
         prices = build_mark_prices(settings, clock, resources)

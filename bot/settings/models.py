@@ -37,6 +37,7 @@ RunMode = Literal["paper", "live"]
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
 # ``scheme://user:password@host`` (scheme optional, for URLs too broken to validate): the
 # password part, hidden wherever a URL is shown.
+_JOURNAL_BACKENDS = frozenset({"sqlite", "postgresql"})
 _URL_PASSWORD_RE = re.compile(r"(?P<head>[^/@:\s]+:)[^/@\s]+(?P<tail>@)")
 
 # Sections are plain models nested in one BaseSettings (the pattern pydantic-settings documents
@@ -200,9 +201,13 @@ class JournalSettings(_Section):
     def _check_url(cls, value: str) -> str:
         url = value.strip()
         # A light check (no SQLAlchemy import here): the engine factory reports the rest.
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", url)
+        # The journal is tested on SQLite and PostgreSQL only; another dialect would fail
+        # later, deep in a migration, so it is refused here under its key.
+        if not scheme or scheme.group(1).split("+")[0].lower() not in _JOURNAL_BACKENDS:
             raise ValueError(
-                "expected a SQLAlchemy URL such as sqlite:///bot-journal.db, "
+                "expected a SQLAlchemy URL such as sqlite:///bot-journal.db or "
+                "postgresql+psycopg://user:password@host:5432/db, "
                 f"got {mask_url_password(value)!r}"
             )
         return url
