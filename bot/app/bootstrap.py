@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
@@ -109,11 +110,17 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
     )
 
 
-def build_risk(settings: Settings, journal: JournalRepository, clock: Clock) -> RiskEngine:
-    """The risk engine; its durable state lives in the journal's ``bot_state`` table."""
+def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
+               writes: DeferredWrites | None = None) -> RiskEngine:
+    """The risk engine; its durable state lives in the journal's ``bot_state`` table.
+
+    With ``writes`` (the running bot), the state is kept in memory and written later while
+    the journal fails, instead of failing the job.
+    """
     limits = RiskLimits(**settings.risk.model_dump())
-    store = CachedRiskStateStore(CallableRiskStateStore(journal.get_state, journal.set_state))
-    return RiskEngine(limits, store, clock)
+    inner = (CallableRiskStateStore(journal.get_state, journal.set_state) if writes is None
+             else ResilientStateStore(journal, writes))
+    return RiskEngine(limits, CachedRiskStateStore(inner), clock)
 
 
 def build_paper_venue(settings: Settings, journal: JournalRepository,
@@ -190,11 +197,12 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         prices = build_mark_prices(settings, clock, resources)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
+        writes = DeferredWrites(settings.journal.url)
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
-            strategy=build_strategy(settings), risk=build_risk(settings, journal, clock),
+            strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
             venue=venue,
-            trade_log=TradeLog(journal, mode, clock), clock=clock,
+            trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,
