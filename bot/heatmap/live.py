@@ -34,7 +34,9 @@ from bot.heatmap.clustering import (
 )
 from bot.heatmap.parse import parse_frame
 from bot.heatmap.sanity import (
+    MAX_PRICE,
     MAX_SYMBOLS,
+    MIN_PRICE,
     MarketGuard,
     Reason,
     plausible_columns,
@@ -268,9 +270,16 @@ class LiveLiquidationHeatmap:
         return stored
 
     def update_price(self, symbol: str, price: float) -> None:
-        """Set the current (mark) price of ``symbol``; the latest value wins."""
+        """Set the current (mark) price of ``symbol``; the latest value wins.
+
+        A positive price outside the plausible range (``bot.heatmap.sanity``) is counted as
+        rejected and ignored: a distance to a price of 5e-324 would be infinite.
+        """
         if not price > 0:
             raise ValueError(f"price must be positive, got {price!r}")
+        if not MIN_PRICE <= price <= MAX_PRICE:
+            self._guard.reject(Reason.PRICE)
+            return
         self._prices[to_exchange_id(symbol)] = float(price)
 
     def get_price(self, symbol: str) -> float | None:
