@@ -13,42 +13,35 @@ SNAPSHOT_HEADER = ("time,side,order_type,time_in_force,original_quantity,price,a
                    "order_status,last_fill_quantity,accumulated_fill_quantity\n")
 
 
-@pytest.mark.parametrize("row", [
-    "BTC,SELL,LIMIT,IOC,1e20,90000,90000,FILLED,1e20,1e20,1737908829829",
-    "BTC,SELL,LIMIT,IOC,1,5e-324,5e-324,FILLED,1,1,1737908829829",
-    "BTC,SELL,LIMIT,IOC,1,1e300,1e300,FILLED,1,1,1737908829829",
-    "BTC,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,99999999999999999999999999",
-    "BTC,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,-5",
-    "BTC\x00X,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,1737908829829",
-    "B T C,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,1737908829829",
-])
-def test_an_implausible_recorder_row_is_refused_with_its_line(
-    store: HistoryStore, tmp_path: Path, row: str,
-) -> None:
-    path = tmp_path / "hostile.csv"
-    path.write_text("LRC,SELL,LIMIT,IOC,226,0.17,0.17,FILLED,226,226,1737908829829\n" + row
-                    + "\n", encoding="utf-8")
+_RECORDER_FIRST = "LRC,SELL,LIMIT,IOC,226,0.17,0.17,FILLED,226,226,1737908829829\n"
+_RECORDER = ("hostile.csv", _RECORDER_FIRST)
+_SNAPSHOT = ("BTCUSDT-liquidationSnapshot-2023-01-01.csv", SNAPSHOT_HEADER)
 
-    with pytest.raises(HistoryImportError, match=r"hostile\.csv:2: "):
+
+@pytest.mark.parametrize(("file", "row"), [
+    (_RECORDER, "BTC,SELL,LIMIT,IOC,1e20,90000,90000,FILLED,1e20,1e20,1737908829829"),
+    (_RECORDER, "BTC,SELL,LIMIT,IOC,1,5e-324,5e-324,FILLED,1,1,1737908829829"),
+    (_RECORDER, "BTC,SELL,LIMIT,IOC,1,1e300,1e300,FILLED,1,1,1737908829829"),
+    (_RECORDER, "BTC,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,99999999999999999999999999"),
+    (_RECORDER, "BTC,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,-5"),
+    (_RECORDER, "BTC\x00X,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,1737908829829"),
+    (_RECORDER, "B T C,SELL,LIMIT,IOC,1,90000,90000,FILLED,1,1,1737908829829"),
+    (_SNAPSHOT, "1672531200123,SELL,LIMIT,IOC,1,16500,inf,FILLED,1,1"),
+    (_SNAPSHOT, "1672531200123,SELL,LIMIT,IOC,1e20,16500,16500,FILLED,1e20,1e20"),
+    (_SNAPSHOT, "99999999999999999999999,SELL,LIMIT,IOC,1,16500,16500,FILLED,1,1"),
+    (_SNAPSHOT, "2900-01-01T00:00:00,SELL,LIMIT,IOC,1,16500,16500,FILLED,1,1"),
+])
+def test_an_implausible_row_is_refused_naming_file_and_line(
+    store: HistoryStore, tmp_path: Path, file: tuple[str, str], row: str,
+) -> None:
+    name, first = file
+    path = tmp_path / name
+    path.write_text(first + row + "\n", encoding="utf-8")
+
+    with pytest.raises(HistoryImportError, match=rf"{name}:2: "):
         import_liquidations(store, path)
 
     assert store.counts().liquidations == 0
-
-
-@pytest.mark.parametrize("row", [
-    "1672531200123,SELL,LIMIT,IOC,1,16500,inf,FILLED,1,1",
-    "1672531200123,SELL,LIMIT,IOC,1e20,16500,16500,FILLED,1e20,1e20",
-    "99999999999999999999999,SELL,LIMIT,IOC,1,16500,16500,FILLED,1,1",
-    "2900-01-01T00:00:00,SELL,LIMIT,IOC,1,16500,16500,FILLED,1,1",
-])
-def test_an_implausible_snapshot_row_is_refused_with_its_line(
-    store: HistoryStore, tmp_path: Path, row: str,
-) -> None:
-    path = tmp_path / "BTCUSDT-liquidationSnapshot-2023-01-01.csv"
-    path.write_text(SNAPSHOT_HEADER + row + "\n", encoding="utf-8")
-
-    with pytest.raises(HistoryImportError, match=r"2023-01-01\.csv:2: "):
-        import_liquidations(store, path)
 
 
 def test_a_snapshot_symbol_given_by_hand_must_be_a_symbol(store: HistoryStore,
