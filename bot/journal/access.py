@@ -102,7 +102,8 @@ def _os_failure(where: str, error: OSError) -> JournalUnavailable:
     if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return JournalUnavailable(f"{where}: no permission ({error.strerror}); make the file "
                                   "and its directory writable or set journal.url elsewhere")
-    return JournalUnavailable(f"{where}: {error.strerror or error}")
+    return JournalUnavailable(f"{where}: cannot use this path ({error.strerror or error}); "
+                              "check that its directory exists and is a directory")
 
 
 def _driver_text(error: DBAPIError) -> str:
