@@ -77,7 +77,14 @@ def dotted_key(loc: Sequence[str | int]) -> str:
     """``("run", "symbols", 0)`` → ``run.symbols[0]``."""
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.isprintable() or part.strip() != part or not part:
+            # A key with control characters or spaces is shown quoted, so the message stays
+            # one readable line whatever the YAML held.
+            text += f"[{part!r}]"
+        else:
+            text += f".{part}" if text else part
     return text or "settings"
 
 

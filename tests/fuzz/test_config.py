@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bot.errors import ConfigError
@@ -42,6 +42,7 @@ def _assert_clean(error: ConfigError, key: str = "") -> None:
 
 
 @FUZZ
+@example(document={"exchange": {"\x1e\r": None}})  # found by this test: a two-line error
 @given(document=_documents())
 def test_any_yaml_document_loads_or_names_the_bad_keys(
     tmp_path_factory: pytest.TempPathFactory, document: dict[str, object],

@@ -151,8 +151,8 @@ BAD_VALUES = [
     pytest.param(
         "env",
         {"BOT_JOURNAL__URL": "bot-journal.db"},
-        "journal.url: expected a SQLAlchemy URL such as sqlite:///bot-journal.db, "
-        "got 'bot-journal.db'",
+        "journal.url: expected a SQLAlchemy URL such as sqlite:///bot-journal.db or "
+        "postgresql+psycopg://user:password@host:5432/db, got 'bot-journal.db'",
         id="bad-journal-url",
     ),
     pytest.param(
