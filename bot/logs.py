@@ -2,6 +2,12 @@
 
 The redaction filter is a last line of defence: secrets are never passed to loggers on
 purpose, but a library's error text (a request URL, a header dump) might carry one.
+
+Secrets are replaced by value, whole: a value shorter than ``MIN_SECRET_LENGTH`` is no real
+key and is never used as a pattern (replacing every ``a`` in the logs would both ruin them and
+reveal the secret), and the settings refuse such a value in the first place. Uncaught
+exceptions, in the main thread and in any other, go through the same redaction
+(``sys.excepthook`` and ``threading.excepthook``), since their tracebacks bypass logging.
 """
 
 from __future__ import annotations
@@ -9,12 +15,18 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import threading
+import traceback
 from collections.abc import Iterable
+from types import TracebackType
 
 from rich.console import Console
 from rich.logging import RichHandler
 
 _REDACTED = "***"
+
+MIN_SECRET_LENGTH = 8
+"""Shortest value taken as a secret (Binance keys are 64 characters)."""
 # ccxt and HTTP libraries may echo signed query strings or the API-key header.
 _SIGNATURE = re.compile(r"(signature=)[0-9a-fA-F]+")
 _API_KEY_HEADER = re.compile(r"(X-MBX-APIKEY['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9]+")
@@ -24,9 +36,10 @@ class SecretRedactor(logging.Filter):
     """Replaces known secret values, signatures and API-key headers in every record."""
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        """Redact each of ``secrets`` (empty strings ignored)."""
+        """Redact each of ``secrets`` (values shorter than ``MIN_SECRET_LENGTH`` ignored)."""
         super().__init__()
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._secrets = sorted({s for s in secrets if len(s) >= MIN_SECRET_LENGTH}, key=len,
+                               reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message with secrets replaced; never drops a record."""
@@ -68,9 +81,31 @@ def configure_logging(level: str, secrets: Iterable[str] = (), *,
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(
             "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S%z"))
-    handler.addFilter(SecretRedactor(secrets))
+    redactor = SecretRedactor(secrets)
+    handler.addFilter(redactor)
+    install_excepthooks(redactor)
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries' own chatter stays at WARNING unless we debug.
     for noisy in ("websocket", "websockets", "urllib3", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(level if level == "DEBUG" else "WARNING")
+
+
+def install_excepthooks(redactor: SecretRedactor) -> None:
+    """Print uncaught exceptions (main thread and others) to stderr with secrets redacted."""
+
+    def main_hook(kind: type[BaseException], value: BaseException,
+                  tb: TracebackType | None) -> None:
+        text = "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.write(redactor.redact(text))
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return  # as the default hook: a thread ending itself is no error
+        name = args.thread.name if args.thread is not None else "unknown"
+        text = "".join(traceback.format_exception(args.exc_type, args.exc_value,
+                                                  args.exc_traceback))
+        sys.stderr.write(redactor.redact(f"Exception in thread {name}:\n{text}"))
+
+    sys.excepthook = main_hook
+    threading.excepthook = thread_hook

@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
@@ -94,7 +95,7 @@ def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
         buffer_size=h.buffer_size, ws_base_url=settings.exchange.ws_url,
-        silence_timeout=h.silence_timeout, clock=clock,
+        silence_timeout=h.silence_timeout, max_symbols=h.max_symbols, clock=clock,
     )
 
 
@@ -110,11 +111,17 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
     )
 
 
-def build_risk(settings: Settings, journal: JournalRepository, clock: Clock) -> RiskEngine:
-    """The risk engine; its durable state lives in the journal's ``bot_state`` table."""
+def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
+               writes: DeferredWrites | None = None) -> RiskEngine:
+    """The risk engine; its durable state lives in the journal's ``bot_state`` table.
+
+    With ``writes`` (the running bot), the state is kept in memory and written later while
+    the journal fails, instead of failing the job.
+    """
     limits = RiskLimits(**settings.risk.model_dump())
-    store = CachedRiskStateStore(CallableRiskStateStore(journal.get_state, journal.set_state))
-    return RiskEngine(limits, store, clock)
+    inner = (CallableRiskStateStore(journal.get_state, journal.set_state) if writes is None
+             else ResilientStateStore(journal, writes))
+    return RiskEngine(limits, CachedRiskStateStore(inner), clock)
 
 
 def build_paper_venue(settings: Settings, journal: JournalRepository,
@@ -203,31 +210,36 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         check_web_bind(settings)
     resources = Resources()
     try:
+        mode = TradeMode(settings.run.mode)
+        journal: JournalRepository
+        # The journal first: a broken one is refused before anything starts or connects.
+        if mode is TradeMode.LIVE:
+            # Imported here: paper mode must never load ccxt's order path.
+            from bot.app.live import build_live_venue, open_live_journal
+
+            journal = open_live_journal(settings.journal.url, clock)
+        else:
+            journal = open_journal(settings.journal.url, clock)
         if use_sim:
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
-        mode = TradeMode(settings.run.mode)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             validate_for_live(settings)
-            # Imported here: paper mode must never load ccxt's order path.
-            from bot.app.live import build_live_venue, open_live_journal
-
-            journal: JournalRepository = open_live_journal(settings.journal.url, clock)
             venue = build_live_venue(settings, journal, clock, resources.add)
         else:
-            journal = open_journal(settings.journal.url, clock)
             venue = build_paper_venue(settings, journal, clock)
         heatmap = build_heatmap(settings, clock)
         prices = build_mark_prices(settings, clock, resources)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
+        writes = DeferredWrites(settings.journal.url)
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
-            strategy=build_strategy(settings), risk=build_risk(settings, journal, clock),
+            strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
             venue=venue,
-            trade_log=TradeLog(journal, mode, clock), clock=clock,
+            trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,

@@ -1,7 +1,10 @@
 """Journal bookkeeping for the trading loop: what happened to orders, trades and signals.
 
 Keeps the mapping from open positions to their journal trades and writes every step of an
-entry and an exit, so the loop itself reads as decisions only.
+entry and an exit, so the loop itself reads as decisions only. Given ``DeferredWrites`` (the
+bot's runner does), writes that fail because the database does are kept and retried
+(``bot.app.journal_writes``); an entry order is never sent unless it was journaled first, so
+``entry_requested`` raises ``JournalUnavailable`` instead of deferring.
 """
 
 from __future__ import annotations
@@ -11,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot.app.journal_writes import JOURNAL_FAILURES, DeferredWrites, Resumable
 from bot.domain import ClosedPosition, EntryIntent, OrderSide, Position, Signal
 from bot.journal import (
     JournalRepository,
+    JournalUnavailable,
     NewOrder,
     NewTrade,
     OrderPurpose,
@@ -56,11 +61,15 @@ class TradeLog:
     """Writes the journal for one mode and remembers which trade each open position is."""
 
     def __init__(self, journal: JournalRepository, mode: TradeMode,
-                 clock: Callable[[], datetime]) -> None:
-        """Load the mode's open trades so positions from before a restart keep their trade."""
+                 clock: Callable[[], datetime], writes: DeferredWrites | None = None) -> None:
+        """Load the mode's open trades so positions from before a restart keep their trade.
+
+        Without ``writes`` a failing write raises (a backtest should stop, not defer).
+        """
         self._journal = journal
         self._mode = mode
         self._clock = clock
+        self._writes = writes
         self._trade_ids = {t.symbol: t.id for t in journal.open_trades(mode=mode)}
         self._last_signal: dict[str, _LastSignal] = {}
 
@@ -68,6 +77,22 @@ class TradeLog:
     def mode(self) -> TradeMode:
         """The mode every row is written with."""
         return self._mode
+
+    @property
+    def unavailable(self) -> str | None:
+        """Why the journal cannot be written now, or None (always None without deferral)."""
+        return self._writes.problem if self._writes is not None else None
+
+    def retry_pending(self) -> None:
+        """Retry deferred writes whose backoff has passed (cheap when none wait)."""
+        if self._writes is not None:
+            self._writes.retry()
+
+    def _write(self, what: str, action: Callable[[], object], *, essential: bool = True) -> bool:
+        if self._writes is None:
+            action()
+            return True
+        return self._writes.write(what, action, essential=essential)
 
     def open_trade_id(self, symbol: str) -> int | None:
         """The journal id of the open trade on ``symbol``, if any."""
@@ -84,72 +109,116 @@ class TradeLog:
                 and signal.created_at - last.at < _REPEAT_SIGNAL_WINDOW):
             return
         self._last_signal[signal.symbol] = _LastSignal(key, signal.created_at)
-        self._journal.record_signal(signal, mode=self._mode, outcome=outcome, reason=reason,
-                                    trade_id=trade_id)
+        self._write("signal", lambda: self._journal.record_signal(
+            signal, mode=self._mode, outcome=outcome, reason=reason, trade_id=trade_id,
+        ), essential=outcome is SignalOutcome.ENTERED)
 
     def entry_requested(self, intent: EntryIntent, quantity: float, cid: str) -> int:
-        """Journal the entry order before it leaves; returns the order's journal id."""
-        return self._journal.record_order(NewOrder(
+        """Journal the entry order before it leaves; returns the order's journal id.
+
+        Raises:
+            JournalUnavailable: the journal cannot be written; the order must not be sent.
+        """
+        if self.unavailable is not None:
+            raise JournalUnavailable(self.unavailable)
+        order = NewOrder(
             client_order_id=cid, symbol=intent.symbol, type="market",
             side=OrderSide.to_open(intent.side), quantity=quantity,
             purpose=OrderPurpose.ENTRY, mode=self._mode,
-        ))
+        )
+        if self._writes is None:
+            return self._journal.record_order(order)
+        try:
+            return self._journal.record_order(order)
+        except JOURNAL_FAILURES as error:
+            self._writes.failed("entry order", error)
+            raise JournalUnavailable(self._writes.problem or str(error)) from None
 
     def entry_failed(self, cid: str, error: str, status: str = OrderStatus.FAILED) -> None:
         """Mark the entry order failed (or of unknown outcome) with the error text."""
-        self._journal.update_order(cid, status=status, error=error)
+        self._write("entry order outcome",
+                    lambda: self._journal.update_order(cid, status=status, error=error))
 
-    def entry_filled(self, intent: EntryIntent, order_id: int, position: Position) -> int:
-        """Open the trade, fill the order; returns the trade's journal id."""
-        trade_id = self._journal.open_trade(NewTrade.from_intent(
-            intent, mode=self._mode, entry_time=position.opened_at,
-            entry_price=position.entry_price, quantity=position.quantity,
-            client_order_id=position.client_order_id, fees=position.entry_fee,
+    def entry_filled(self, intent: EntryIntent, order_id: int, position: Position) -> int | None:
+        """Open the trade, fill the order; returns the trade's journal id (None: deferred)."""
+        trade_ids: list[int] = []
+
+        def open_trade() -> None:
+            trade_id = self._journal.open_trade(NewTrade.from_intent(
+                intent, mode=self._mode, entry_time=position.opened_at,
+                entry_price=position.entry_price, quantity=position.quantity,
+                client_order_id=position.client_order_id, fees=position.entry_fee,
+            ))
+            self._trade_ids[to_exchange_id(position.symbol)] = trade_id
+            trade_ids.append(trade_id)
+
+        self._write("entry fill", Resumable(
+            open_trade,
+            lambda: self._journal.update_order(
+                position.client_order_id, status=OrderStatus.FILLED,
+                filled_quantity=position.quantity, average_price=position.entry_price,
+                trade_id=trade_ids[0], at=position.opened_at,
+            ),
+            lambda: self._journal.record_fill(
+                order_id, price=position.entry_price, quantity=position.quantity,
+                time=position.opened_at, fee=position.entry_fee, fee_asset="USDT",
+            ),
         ))
-        self._journal.update_order(
-            position.client_order_id, status=OrderStatus.FILLED,
-            filled_quantity=position.quantity, average_price=position.entry_price,
-            trade_id=trade_id, at=position.opened_at,
-        )
-        self._journal.record_fill(order_id, price=position.entry_price,
-                                  quantity=position.quantity, time=position.opened_at,
-                                  fee=position.entry_fee, fee_asset="USDT")
-        self._trade_ids[to_exchange_id(position.symbol)] = trade_id
-        return trade_id
+        return trade_ids[0] if trade_ids else None
 
     def exit_filled(self, closed: ClosedPosition) -> None:
-        """Journal the exit order, its fill and the trade's result."""
+        """Journal the exit order, its fill and the trade's result (deferred if need be)."""
         position = closed.position
         symbol = to_exchange_id(position.symbol)
-        trade_id = self._trade_ids.pop(symbol, None)
-        if trade_id is None:
-            log.error("exit of %s has no open trade in the journal; recording the order only",
-                      symbol)
-        order_id = self._journal.record_order(NewOrder(
-            client_order_id=closed.exit_client_order_id, symbol=symbol, type="market",
-            side=OrderSide.to_close(position.side), quantity=position.quantity,
-            purpose=OrderPurpose.EXIT, mode=self._mode, reduce_only=True,
-            status=OrderStatus.FILLED, trade_id=trade_id,
+        found: dict[str, int | None] = {}
+
+        def find_trade() -> None:
+            # At run time, not now: a deferred entry before this exit sets the id when done.
+            found["trade"] = self._trade_ids.pop(symbol, None)
+            if found["trade"] is None:
+                log.error("exit of %s has no open trade in the journal; recording the order "
+                          "only", symbol)
+
+        def record_order() -> None:
+            found["order"] = self._journal.record_order(NewOrder(
+                client_order_id=closed.exit_client_order_id, symbol=symbol, type="market",
+                side=OrderSide.to_close(position.side), quantity=position.quantity,
+                purpose=OrderPurpose.EXIT, mode=self._mode, reduce_only=True,
+                status=OrderStatus.FILLED, trade_id=found["trade"],
+            ))
+
+        def close_trade() -> None:
+            trade_id = found["trade"]
+            if trade_id is not None:
+                self._journal.close_trade(trade_id, exit_time=closed.exit_time,
+                                          exit_price=closed.exit_price, pnl=closed.pnl,
+                                          fees=closed.fees, reason=closed.reason)
+
+        self._write("exit fill", Resumable(
+            find_trade, record_order,
+            lambda: self._journal.update_order(
+                closed.exit_client_order_id, status=OrderStatus.FILLED,
+                filled_quantity=position.quantity, average_price=closed.exit_price,
+                at=closed.exit_time,
+            ),
+            lambda: self._journal.record_fill(
+                int(found["order"] or 0), price=closed.exit_price, quantity=position.quantity,
+                time=closed.exit_time, fee=closed.exit_fee, fee_asset="USDT",
+            ),
+            close_trade,
         ))
-        self._journal.update_order(closed.exit_client_order_id, status=OrderStatus.FILLED,
-                                   filled_quantity=position.quantity,
-                                   average_price=closed.exit_price, at=closed.exit_time)
-        self._journal.record_fill(order_id, price=closed.exit_price, quantity=position.quantity,
-                                  time=closed.exit_time, fee=closed.exit_fee, fee_asset="USDT")
-        if trade_id is not None:
-            self._journal.close_trade(trade_id, exit_time=closed.exit_time,
-                                      exit_price=closed.exit_price, pnl=closed.pnl,
-                                      fees=closed.fees, reason=closed.reason)
 
     def risk_event(self, kind: str, reason: str, *, symbol: str | None = None,
                    detail: str | None = None) -> None:
         """Journal a risk event (a refusal, a lock, a pause)."""
-        self._journal.record_risk_event(kind, reason, symbol=symbol, detail=detail,
-                                        mode=self._mode, at=self._clock())
+        at = self._clock()
+        self._write("risk event", lambda: self._journal.record_risk_event(
+            kind, reason, symbol=symbol, detail=detail, mode=self._mode, at=at))
 
     def equity(self, *, equity: float, balance: float, open_positions: int) -> None:
-        """Journal an equity snapshot."""
-        self._journal.record_equity_snapshot(
+        """Journal an equity snapshot (dropped, not deferred, while the journal fails)."""
+        at = self._clock()
+        self._write("equity", lambda: self._journal.record_equity_snapshot(
             mode=self._mode, equity=equity, balance=balance,
-            unrealised_pnl=equity - balance, open_positions=open_positions, at=self._clock(),
-        )
+            unrealised_pnl=equity - balance, open_positions=open_positions, at=at,
+        ), essential=False)

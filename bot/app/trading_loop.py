@@ -28,7 +28,7 @@ from bot.domain import (
 from bot.errors import BotError, TemporaryExchangeError, UnknownOrderOutcome
 from bot.execution import ExecutionVenue
 from bot.heatmap import HeatmapHealth
-from bot.journal import OrderPurpose, OrderStatus, SignalOutcome
+from bot.journal import JournalUnavailable, OrderPurpose, OrderStatus, SignalOutcome
 from bot.risk import RiskContext, RiskEngine
 from bot.symbols import to_exchange_id
 from strategies.base import MarketSnapshot, OpenPosition, Strategy
@@ -119,7 +119,11 @@ class TradingLoop:
     # -- jobs ------------------------------------------------------------------------------
 
     def on_prices(self) -> None:
-        """Poll mark prices; feed the heatmap and the venue (stops and targets trigger here)."""
+        """Poll mark prices; feed the heatmap and the venue (stops and targets trigger here).
+
+        Also retries journal writes deferred while the database failed (every second).
+        """
+        self._log.retry_pending()
         try:
             marks = self._prices.poll()
         except TemporaryExchangeError as exc:
@@ -277,7 +281,12 @@ class TradingLoop:
             return
         cid = client_order_id(self._log.mode, OrderPurpose.ENTRY, intent.symbol,
                               to_epoch_ms(intent.created_at))
-        order_id = self._log.entry_requested(intent, decision.order.quantity, cid)
+        try:
+            order_id = self._log.entry_requested(intent, decision.order.quantity, cid)
+        except JournalUnavailable:
+            # Never an order the journal does not hold; the failure is logged once where it
+            # happened, and the health check pauses entries until the journal works again.
+            return
         self._risk.record_order(intent.created_at)
         try:
             position = self._venue.open_position(decision.order, cid)
@@ -291,8 +300,9 @@ class TradingLoop:
             return
         trade_id = self._log.entry_filled(intent, order_id, position)
         self._log.signal(signal, SignalOutcome.ENTERED, decision.detail, trade_id=trade_id)
-        log.info("entered %s %s %.6g @ %.6g (trade %d)", position.side, position.symbol,
-                 position.quantity, position.entry_price, trade_id)
+        log.info("entered %s %s %.6g @ %.6g (trade %s)", position.side, position.symbol,
+                 position.quantity, position.entry_price,
+                 "journal pending" if trade_id is None else trade_id)
 
     def _exit(self, intent: ExitIntent) -> None:
         cid = client_order_id(self._log.mode, OrderPurpose.EXIT, intent.symbol,
@@ -331,6 +341,9 @@ class TradingLoop:
         return self._paused
 
     def _health_problem(self) -> str | None:
+        journal = self._log.unavailable
+        if journal is not None:
+            return f"journal unavailable: {journal}"
         health = self._heatmap.health()
         now = self._clock()
         silence = timedelta(seconds=self._settings.max_stream_silence_seconds)

@@ -29,7 +29,8 @@ class BacktestTradeLog(TradeLog):
         self.refusals: Counter[str] = Counter()
         self.fills = 0
 
-    def entry_filled(self, intent: EntryIntent, order_id: int, position: Position) -> int:
+    def entry_filled(self, intent: EntryIntent, order_id: int,
+                     position: Position) -> int | None:
         """Journal the entry (see ``TradeLog``) and count the fill."""
         self.fills += 1
         return super().entry_filled(intent, order_id, position)

@@ -15,15 +15,15 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.clock import utc_now
-from bot.domain import Liquidation, LiquidationCluster
+from bot.domain import Liquidation, LiquidationCluster, to_epoch_ms
 from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
@@ -33,6 +33,16 @@ from bot.heatmap.clustering import (
     price_order,
 )
 from bot.heatmap.parse import parse_frame
+from bot.heatmap.sanity import (
+    MAX_PRICE,
+    MAX_SYMBOLS,
+    MIN_PRICE,
+    MarketGuard,
+    Reason,
+    plausible_columns,
+    symbol_problem,
+    value_problem,
+)
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
@@ -44,6 +54,7 @@ WS_URL_ENV = "BOT_EXCHANGE__WS_URL"
 
 # Binance allows 200 streams per connection; beyond that, take the all-market streams.
 _MAX_NAMED_SYMBOLS = 100
+_MAX_WAIT_SECONDS = 86_400
 
 
 
@@ -63,6 +74,8 @@ class HeatmapHealth:
     mark_prices: int
     last_refresh_at: datetime | None
     url: str | None
+    rejected: Mapping[str, int] = field(default_factory=dict)
+    """Well-formed events refused as implausible, by reason (``bot.heatmap.sanity.Reason``)."""
 
 
 @dataclass(slots=True)
@@ -101,6 +114,7 @@ class LiveLiquidationHeatmap:
         ws_base_url: str | None = None,
         *,
         silence_timeout: float = 5.0,
+        max_symbols: int = MAX_SYMBOLS,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
     ) -> None:
@@ -116,14 +130,19 @@ class LiveLiquidationHeatmap:
                 ``BOT_EXCHANGE__WS_URL`` environment variable if set (the bot's own setting,
                 so scripts follow the same switch), else Binance's 2026 ``/market`` base.
             silence_timeout: seconds without any frame before the socket is replaced.
+            max_symbols: most distinct symbols an all-market stream may create buffers for.
             clock: returns the current UTC time (tests pass a fake).
             rng: jitter source for reconnect backoff.
         """
         self._params = ClusterParams(cluster_window_pct, min_cluster_size, time_decay_minutes)
-        if not update_interval > 0:
-            raise ValueError(f"update_interval: expected seconds > 0, got {update_interval!r}")
-        if not silence_timeout > 0:
-            raise ValueError(f"silence_timeout: expected seconds > 0, got {silence_timeout!r}")
+        # Bounded above too: a wait of 1e300 s raises OverflowError inside the updater thread,
+        # which would end it silently and freeze the clusters.
+        if not 0 < update_interval <= _MAX_WAIT_SECONDS:
+            raise ValueError(f"update_interval: expected seconds in (0, {_MAX_WAIT_SECONDS}], "
+                             f"got {update_interval!r}")
+        if not 0 < silence_timeout <= _MAX_WAIT_SECONDS:
+            raise ValueError(f"silence_timeout: expected seconds in (0, {_MAX_WAIT_SECONDS}], "
+                             f"got {silence_timeout!r}")
         self._update_interval = float(update_interval)
         self._ws_base_url = ws_base_url or os.environ.get(WS_URL_ENV) or DEFAULT_WS_BASE_URL
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
@@ -136,7 +155,8 @@ class LiveLiquidationHeatmap:
         self._refresh_lock = threading.Lock()
         self._counters = _Counters()
         self._connected = False
-        self._wanted: frozenset[str] | None = None
+        # Every streamed event passes this gate (bot.heatmap.sanity documents the rules).
+        self._guard = MarketGuard(max_symbols=max_symbols)
         self._stream: MarketStream | None = None
         self._updater: threading.Thread | None = None
         self._stopping = threading.Event()
@@ -155,7 +175,8 @@ class LiveLiquidationHeatmap:
         wanted = [to_exchange_id(s) for s in symbols or []]
         too_many = len(wanted) > _MAX_NAMED_SYMBOLS
         names = stream_names(None if too_many else wanted)
-        self._wanted = frozenset(wanted) if too_many else None
+        # A named subscription takes its symbols only, whatever else a frame claims.
+        self._guard.subscribe(wanted or None)
         self._stopping.clear()
         self._stream = MarketStream(
             stream_url(self._ws_base_url, names), self.handle_frame,
@@ -192,15 +213,17 @@ class LiveLiquidationHeatmap:
         if parsed.errors:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
-        wanted = self._wanted
+        received_ms = to_epoch_ms(self._clock())
+        guard, prices = self._guard, self._prices
         for mark in parsed.mark_prices:
-            if wanted is None or mark.symbol in wanted:
-                self._prices[mark.symbol] = mark.price
+            if guard.admit_mark(mark, received_ms):
+                prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
         store = self._store
         for liquidation in parsed.liquidations:
             # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
-            if wanted is None or liquidation.symbol in wanted:
+            if guard.admit_liquidation(liquidation, received_ms,
+                                       prices.get(liquidation.symbol)):
                 if store.add(liquidation):
                     counters.liquidations += 1
                 else:
@@ -215,6 +238,13 @@ class LiveLiquidationHeatmap:
         """Store one liquidation; False (and nothing stored) if it repeats one already held."""
         if "/" in liquidation.symbol:
             liquidation = replace(liquidation, symbol=to_exchange_id(liquidation.symbol))
+        problem = symbol_problem(liquidation.symbol) or value_problem(liquidation.price,
+                                                                      liquidation.quantity)
+        if problem is not None:
+            # Replays and callers get the stateless rules: the clustering never sees
+            # values it cannot sum (bot.heatmap.sanity).
+            self._guard.reject(problem)
+            return False
         stored = self._store.add(liquidation)
         if stored:
             self._counters.liquidations += 1
@@ -227,15 +257,29 @@ class LiveLiquidationHeatmap:
 
         The same result as ``add_liquidation`` per event, with array operations instead.
         """
-        stored = self._store.add_many(to_exchange_id(symbol), events)
+        key = to_exchange_id(symbol)
+        if symbol_problem(key) is not None:
+            self._guard.reject(Reason.SYMBOL, len(events))
+            return 0
+        kept, refused = plausible_columns(events)
+        for reason, count in refused.items():
+            self._guard.reject(reason, count)
+        stored = self._store.add_many(key, kept)
         self._counters.liquidations += stored
-        self._counters.duplicates += len(events) - stored
+        self._counters.duplicates += len(kept) - stored
         return stored
 
     def update_price(self, symbol: str, price: float) -> None:
-        """Set the current (mark) price of ``symbol``; the latest value wins."""
+        """Set the current (mark) price of ``symbol``; the latest value wins.
+
+        A positive price outside the plausible range (``bot.heatmap.sanity``) is counted as
+        rejected and ignored: a distance to a price of 5e-324 would be infinite.
+        """
         if not price > 0:
             raise ValueError(f"price must be positive, got {price!r}")
+        if not MIN_PRICE <= price <= MAX_PRICE:
+            self._guard.reject(Reason.PRICE)
+            return
         self._prices[to_exchange_id(symbol)] = float(price)
 
     def get_price(self, symbol: str) -> float | None:
@@ -301,6 +345,7 @@ class LiveLiquidationHeatmap:
             mark_prices=c.mark_prices,
             last_refresh_at=self._last_refresh_at,
             url=stream.url if stream is not None else None,
+            rejected=self._guard.rejected,
         )
 
     def memory_bytes(self) -> int:

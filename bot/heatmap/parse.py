@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from bot.domain import MAX_EPOCH_MS, Liquidation, LiquidationSide, MarkPrice, from_epoch_ms
+from bot.heatmap.sanity import SYMBOL_PATTERN
 
 # Binance's order side names the liquidation order, which closes the opposite position:
 # a SELL closes (liquidates) a long, a BUY closes a short.
@@ -118,9 +119,7 @@ def parse_force_order(event: dict[str, Any]) -> Liquidation:
     order = event.get("o")
     if not isinstance(order, dict):
         raise _Malformed("forceOrder without an 'o' object")
-    symbol = order.get("s")
-    if not isinstance(symbol, str) or not symbol:
-        raise _Malformed("forceOrder without a symbol")
+    symbol = _symbol(order.get("s"), "forceOrder")
     side = _SIDE_BY_ORDER_SIDE.get(order.get("S"))  # type: ignore[arg-type]
     if side is None:
         raise _Malformed(f"forceOrder side {order.get('S')!r} is neither BUY nor SELL")
@@ -128,7 +127,7 @@ def parse_force_order(event: dict[str, Any]) -> Liquidation:
     quantity = _fast_positive(order.get("z")) or _preferred(order, "z", "q")
     trade_ms = _epoch_ms(order, "T")
     # Positional: keyword construction costs a third more on this per-frame path.
-    return Liquidation(symbol.upper(), side, price, quantity, from_epoch_ms(trade_ms))
+    return Liquidation(symbol, side, price, quantity, from_epoch_ms(trade_ms))
 
 
 def _fast_positive(value: object) -> float:
@@ -147,14 +146,20 @@ def _fast_positive(value: object) -> float:
 
 
 def _parse_mark_price(event: dict[str, Any]) -> MarkPrice:
-    symbol = event.get("s")
-    if not isinstance(symbol, str) or not symbol:
-        raise _Malformed("markPriceUpdate without a symbol")
+    symbol = _symbol(event.get("s"), "markPriceUpdate")
     return MarkPrice(
-        symbol=symbol.upper(),
+        symbol=symbol,
         price=_number(event, "p"),
         timestamp=from_epoch_ms(_epoch_ms(event, "E")),
     )
+
+
+def _symbol(value: object, kind: str) -> str:
+    # NUL, newlines, spaces or a thousand characters are no symbol: refused here, before they
+    # reach a buffer name, a log line or the journal.
+    if not isinstance(value, str) or not SYMBOL_PATTERN.fullmatch(value):
+        raise _Malformed(f"{kind} without a valid symbol: {value!r:.60}")
+    return value.upper()
 
 
 def _preferred(obj: dict[str, Any], key: str, fallback: str) -> float:

@@ -5,7 +5,9 @@ What it offers:
 * ``create_engine_for(url)`` / ``make_session_factory(engine)``: the engine (SQLite in WAL mode,
   ``synchronous=FULL``, foreign keys on) and session factory, built by the composition root.
 * ``upgrade_to_head(url)`` / ``current_revision(url)``: Alembic migrations, run from code
-  (``bot db upgrade`` and bot start); no ``alembic.ini`` needed.
+  (``bot db upgrade`` and bot start); no ``alembic.ini`` needed. Before migrating, a SQLite
+  file gets ``PRAGMA quick_check`` and a write probe; every database failure becomes one
+  ``JournalUnavailable`` line naming the file and what to do (``bot.journal.access``).
 * ``JournalRepository(session_factory, clock)``: every read and write: orders (recorded before
   sending), fills, trades, signals, risk events, equity snapshots, durable ``bot_state`` flags.
 * Frozen records (``TradeRecord`` with ``to_json_dict()`` for ``bot journal --format json``...)
@@ -17,7 +19,12 @@ Importing the package has no side effects: nothing connects until asked.
 """
 
 from bot.journal.db import create_engine_for, make_session_factory
-from bot.journal.errors import DuplicateClientOrderId, JournalError, NotInJournal
+from bot.journal.errors import (
+    DuplicateClientOrderId,
+    JournalError,
+    JournalUnavailable,
+    NotInJournal,
+)
 from bot.journal.migrate import current_revision, downgrade_to, head_revision, upgrade_to_head
 from bot.journal.models import (
     OrderPurpose,
@@ -48,6 +55,7 @@ __all__ = [
     "JournalError",
     "JournalRepository",
     "JournalSummary",
+    "JournalUnavailable",
     "NewOrder",
     "NewTrade",
     "NotInJournal",

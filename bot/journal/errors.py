@@ -22,3 +22,8 @@ class DuplicateClientOrderId(JournalError):
 
 class NotInJournal(JournalError):
     """The order or trade named is not in the journal."""
+
+
+class JournalUnavailable(JournalError):
+    """The journal database cannot be used (read-only, full, corrupted, unknown schema,
+    unreachable...); the message is one line naming the file or URL and what to do."""

@@ -15,6 +15,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 import migrations
+from bot.journal.access import checked, verify_sqlite
 from bot.journal.db import create_engine_for, sqlite_file_path
 
 
@@ -44,10 +45,17 @@ def alembic_config(url: str) -> Config:
 def upgrade_to_head(url: str) -> None:
     """Bring the journal database at ``url`` to the newest schema (creating it if missing).
 
+    An existing SQLite file is checked first (``bot.journal.access.verify_sqlite``).
+
     Args:
         url: SQLAlchemy URL of the journal database.
+
+    Raises:
+        JournalUnavailable: the database cannot be used; one line naming it and what to do.
     """
-    command.upgrade(alembic_config(url), "head")
+    verify_sqlite(url)
+    with checked(url):
+        command.upgrade(alembic_config(url), "head")
 
 
 def downgrade_to(url: str, revision: str = "base") -> None:
@@ -77,9 +85,10 @@ def current_revision(url: str) -> str | None:
     path = sqlite_file_path(url)
     if path is not None and not path.exists():
         return None
-    engine = create_engine_for(url)
-    try:
-        with engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
-    finally:
-        engine.dispose()
+    with checked(url):
+        engine = create_engine_for(url)
+        try:
+            with engine.connect() as connection:
+                return MigrationContext.configure(connection).get_current_revision()
+        finally:
+            engine.dispose()

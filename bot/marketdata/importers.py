@@ -25,7 +25,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from bot.domain import to_epoch_ms
+from bot.domain import MAX_EPOCH_MS, to_epoch_ms
+from bot.heatmap.sanity import symbol_problem, value_problem
 from bot.marketdata.candles import POINTS_PER_CANDLE, Bar, candle_marks
 from bot.marketdata.store import HistoryStore, LiquidationEvent
 from bot.sim.recorded import RecordedRowError, restore_symbol
@@ -128,7 +129,19 @@ def _recorder_event(fields: Sequence[str]) -> LiquidationEvent:
     size = filled if filled > 0 else quantity
     if not (fill_price > 0 and size > 0):
         raise ValueError("price and quantity must be positive numbers")
-    return LiquidationEvent(_restored_symbol(fields[0]), side, int(fields[10]), fill_price, size)
+    return _plausible(LiquidationEvent(_restored_symbol(fields[0]), side, int(fields[10]),
+                                       fill_price, size))
+
+
+def _plausible(event: LiquidationEvent) -> LiquidationEvent:
+    """``event`` if it passes the stream's sanity rules (``bot.heatmap.sanity``), else raise."""
+    problem = symbol_problem(event.symbol) or value_problem(event.price, event.quantity)
+    if problem is not None:
+        raise ValueError(f"{problem.replace('_', ' ')}: {event.symbol!r:.40} "
+                         f"price {event.price!r} quantity {event.quantity!r}")
+    if not 0 < event.time_ms < MAX_EPOCH_MS:
+        raise ValueError(f"time out of range (1970..2100): {event.time_ms} ms")
+    return event
 
 
 def _snapshot_rows(path: Path, symbol: str | None) -> Iterator[LiquidationEvent]:
@@ -137,7 +150,12 @@ def _snapshot_rows(path: Path, symbol: str | None) -> Iterator[LiquidationEvent]
         raise HistoryImportError(f"{path}: a liquidationSnapshot file has no symbol column; "
                                  "name the file SYMBOL-liquidationSnapshot-DATE.csv or pass "
                                  "--symbol")
-    exchange_id = to_exchange_id(name)
+    try:
+        exchange_id = to_exchange_id(name)
+    except ValueError as exc:
+        raise HistoryImportError(f"{path}: symbol {name!r:.40}: {exc}") from None
+    if symbol_problem(exchange_id) is not None:
+        raise HistoryImportError(f"{path}: expected a symbol such as BTCUSDT, got {name!r:.40}")
     for line, fields in _csv_lines(path):
         if line == 1 or not fields:
             continue  # the header, or a blank line
@@ -158,7 +176,8 @@ def _snapshot_event(symbol: str, fields: Sequence[str]) -> LiquidationEvent:
     quantity = filled if filled > 0 else original_qty
     if not (fill_price > 0 and quantity > 0):
         raise ValueError("price and quantity must be positive")
-    return LiquidationEvent(symbol, side, _parse_time_ms(fields[0]), fill_price, quantity)
+    return _plausible(LiquidationEvent(symbol, side, _parse_time_ms(fields[0]), fill_price,
+                                       quantity))
 
 
 def _symbol_from_name(path: Path) -> str | None:

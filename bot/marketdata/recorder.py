@@ -18,6 +18,7 @@ from datetime import datetime
 
 from bot.domain import to_epoch_ms
 from bot.heatmap import parse_frame
+from bot.heatmap.sanity import MAX_PRICE, MIN_PRICE, value_problem
 from bot.marketdata.store import Gap, HistoryStore, LiquidationEvent, MarkPoint
 from bot.symbols import to_exchange_id
 
@@ -30,6 +31,7 @@ class RecorderStats:
 
     frames: int
     parse_errors: int
+    """Malformed frames, and events refused as implausible (``bot.heatmap.sanity``)."""
     liquidations: int
     new_liquidations: int
     mark_prices: int
@@ -80,15 +82,21 @@ class Recorder:
         """Parse one raw frame and queue its liquidations and mark prices (stream thread)."""
         parsed = parse_frame(frame)
         wanted = self._wanted
+        # The stream's value rules hold for what is kept for backtests too.
         liquidations = [
             LiquidationEvent(q.symbol, q.side, to_epoch_ms(q.timestamp), q.price, q.quantity)
-            for q in parsed.liquidations if wanted is None or q.symbol in wanted
+            for q in parsed.liquidations if (wanted is None or q.symbol in wanted)
+            and value_problem(q.price, q.quantity) is None
         ]
         marks = [MarkPoint(m.symbol, to_epoch_ms(m.timestamp), m.price)
-                 for m in parsed.mark_prices if wanted is None or m.symbol in wanted]
+                 for m in parsed.mark_prices if (wanted is None or m.symbol in wanted)
+                 and MIN_PRICE <= m.price <= MAX_PRICE]
+        implausible = sum(value_problem(q.price, q.quantity) is not None
+                          for q in parsed.liquidations)
+        implausible += sum(not MIN_PRICE <= m.price <= MAX_PRICE for m in parsed.mark_prices)
         with self._lock:
             self._frames += 1
-            self._errors += parsed.errors
+            self._errors += parsed.errors + implausible
             self._liquidations += liquidations
             self._marks += marks
 

@@ -23,6 +23,7 @@ __all__ = ["config_error", "describe_error", "unknown_key_message"]
 
 _MAPPING_ERRORS = frozenset({"model_type", "model_attributes_type", "dict_type"})
 _OWN_MESSAGE_ERRORS = frozenset({"value_error", "assertion_error"})
+_LONG = 100  # longer inputs are described, not echoed
 _BASE_WORDS: dict[object, str] = {
     bool: "true or false",
     int: "a whole number",
@@ -76,7 +77,14 @@ def dotted_key(loc: Sequence[str | int]) -> str:
     """``("run", "symbols", 0)`` → ``run.symbols[0]``."""
     text = ""
     for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif not part.isprintable() or part.strip() != part or not part:
+            # A key with control characters or spaces is shown quoted, so the message stays
+            # one readable line whatever the YAML held.
+            text += f"[{part!r}]"
+        else:
+            text += f".{part}" if text else part
     return text or "settings"
 
 
@@ -124,14 +132,23 @@ def _number(item: object) -> float:
 
 
 def _fmt(value: float) -> str:
-    """``1.0`` → ``1``; other numbers as Python writes them."""
-    return str(int(value)) if value.is_integer() else str(value)
+    """``1.0`` → ``1``, ``1e12`` → ``1,000,000,000,000``; other numbers as Python writes them."""
+    if not value.is_integer():
+        return str(value)
+    return f"{int(value):,}" if abs(value) >= 10_000 else str(int(value))
 
 
 def _show(value: object, *, secret: bool) -> str:
     """The offending input as the user wrote it; never a secret, never a URL's password."""
     if secret:
         return f"a hidden value of type {type(value).__name__}"
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > _LONG:
+        # Never str() a huge int: beyond 4,300 digits Python refuses, with a traceback.
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    if isinstance(value, str) and len(value) > _LONG:
+        if value.strip().isdigit():
+            return f"a number of {len(value.strip())} digits"
+        return f"{mask_url_password(value[:_LONG])!r}... ({len(value)} characters)"
     if isinstance(value, str):
         return repr(mask_url_password(value))
     if isinstance(value, float) and value.is_integer():

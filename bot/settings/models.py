@@ -26,6 +26,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
+from bot.logs import MIN_SECRET_LENGTH
 from bot.settings.sources import settings_sources
 from bot.symbols import to_exchange_id
 
@@ -36,6 +37,7 @@ RunMode = Literal["paper", "live"]
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
 # ``scheme://user:password@host`` (scheme optional, for URLs too broken to validate): the
 # password part, hidden wherever a URL is shown.
+_JOURNAL_BACKENDS = frozenset({"sqlite", "postgresql"})
 _URL_PASSWORD_RE = re.compile(r"(?P<head>[^/@:\s]+:)[^/@\s]+(?P<tail>@)")
 
 # Sections are plain models nested in one BaseSettings (the pattern pydantic-settings documents
@@ -73,13 +75,23 @@ class ExchangeSettings(_Section):
     api_key: SecretStr | None = None
     api_secret: SecretStr | None = None
     recv_window_ms: int = Field(default=5000, ge=1, le=60_000)  # Binance caps it at 60 000
-    timeout_seconds: float = Field(default=10.0, gt=0)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)
 
     @field_validator("rest_url", "api_key", "api_secret", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         # ``export BOT_EXCHANGE__REST_URL=`` is how a shell user unsets a value.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("api_key", "api_secret")
+    @classmethod
+    def _check_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
+        # A value this short is a typo or a placeholder, and could not be redacted from logs
+        # without hiding every such letter (and so showing what it is).
+        if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+            raise ValueError(f"expected a secret of at least {MIN_SECRET_LENGTH} characters, "
+                             "got a shorter one (value hidden)")
+        return value
 
     @field_validator("rest_url")
     @classmethod
@@ -110,26 +122,29 @@ class HeatmapSettings(_Section):
     """The liquidation heatmap's clustering and stream settings (see the contract)."""
 
     cluster_window_pct: float = Field(default=0.02, gt=0, le=1)  # a fraction, not percent
-    min_cluster_size: int = Field(default=5, ge=1)
-    time_decay_minutes: float = Field(default=60.0, gt=0)
-    update_interval: float = Field(default=5.0, gt=0)
-    buffer_size: int = Field(default=10_000, ge=1)
-    silence_timeout: float = Field(default=5.0, gt=0)
+    min_cluster_size: int = Field(default=5, ge=1, le=10_000)
+    # A billion minutes (1,900 years) already means "no decay", as the contract allows.
+    time_decay_minutes: float = Field(default=60.0, gt=0, le=1e9)
+    update_interval: float = Field(default=5.0, gt=0, le=3600)
+    buffer_size: int = Field(default=10_000, ge=1, le=1_000_000)
+    silence_timeout: float = Field(default=5.0, gt=0, le=300)
+    # Symbol buffers an all-market stream may create (Binance lists ~600 perpetuals).
+    max_symbols: int = Field(default=2_000, ge=1, le=100_000)
 
 
 class StrategySettings(_Section):
     """The liquidation hunter's thresholds; ranges as ``strategies.hunter_rules`` checks them."""
 
     min_strength: float = Field(default=0.6, ge=0, le=1)
-    max_distance_pct: float = Field(default=10.0, gt=0)
-    optimal_distance_pct: float = Field(default=3.5, gt=0)
-    strength_weight: float = Field(default=0.7, ge=0)
-    distance_weight: float = Field(default=0.3, ge=0)
+    max_distance_pct: float = Field(default=10.0, gt=0, le=100)
+    optimal_distance_pct: float = Field(default=3.5, gt=0, le=100)
+    strength_weight: float = Field(default=0.7, ge=0, le=1000)
+    distance_weight: float = Field(default=0.3, ge=0, le=1000)
     stop_loss_pct: float = Field(default=3.0, gt=0, lt=100)
-    take_profit_pct: float = Field(default=5.0, gt=0)
+    take_profit_pct: float = Field(default=5.0, gt=0, le=1000)
     target_buffer_pct: float = Field(default=0.5, ge=0, lt=100)
-    exit_near_cluster_pct: float = Field(default=0.5, ge=0)
-    min_reward_pct: float = Field(default=0.3, ge=0)
+    exit_near_cluster_pct: float = Field(default=0.5, ge=0, le=100)
+    min_reward_pct: float = Field(default=0.3, ge=0, le=1000)
     min_signal_strength: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")
@@ -143,37 +158,37 @@ class RiskSettings(_Section):
     """Limits every order passes (``bot.risk.RiskLimits`` takes the same names)."""
 
     risk_per_trade_pct: float = Field(default=1.0, gt=0, le=100)
-    max_position_notional: float = Field(default=1000.0, gt=0)
-    max_total_exposure: float = Field(default=3000.0, gt=0)
+    max_position_notional: float = Field(default=1000.0, gt=0, le=1e10)
+    max_total_exposure: float = Field(default=3000.0, gt=0, le=1e11)
     max_leverage: float = Field(default=5.0, ge=1, le=125)  # Binance's own range
-    max_open_positions: int = Field(default=3, ge=1)
-    max_orders_per_minute: int = Field(default=10, ge=1)
+    max_open_positions: int = Field(default=3, ge=1, le=1000)
+    max_orders_per_minute: int = Field(default=10, ge=1, le=1200)  # Binance: 1200
     daily_loss_limit_pct: float = Field(default=5.0, gt=0, le=100)
-    cooldown_seconds: float = Field(default=300.0, ge=0)
-    max_price_age_seconds: float = Field(default=5.0, gt=0)
-    max_heatmap_age_seconds: float = Field(default=30.0, gt=0)
-    min_quantity: float = Field(default=0.0, ge=0)
+    cooldown_seconds: float = Field(default=300.0, ge=0, le=604_800)  # a week
+    max_price_age_seconds: float = Field(default=5.0, gt=0, le=3600)
+    max_heatmap_age_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    min_quantity: float = Field(default=0.0, ge=0, le=1e9)
     kill_switch: bool = False
 
 
 class PaperSettings(_Section):
     """The paper venue: simulated wallet, fees and slippage."""
 
-    starting_balance: float = Field(default=10000.0, gt=0)
+    starting_balance: float = Field(default=10000.0, gt=0, le=1e12)
     taker_fee_rate: float = Field(default=0.0005, ge=0, lt=1)  # a fraction of notional
-    slippage_bps: float = Field(default=2.0, ge=0)
+    slippage_bps: float = Field(default=2.0, ge=0, le=10_000)
     funding: bool = False
-    max_mark_age_seconds: float = Field(default=10.0, gt=0)
+    max_mark_age_seconds: float = Field(default=10.0, gt=0, le=3600)
 
 
 class SchedulerSettings(_Section):
     """How often (seconds) the runner's periodic jobs fire."""
 
-    mark_price_interval: float = Field(default=1.0, gt=0)
-    signal_interval: float = Field(default=5.0, gt=0)
-    supervision_interval: float = Field(default=1.0, gt=0)
-    equity_interval: float = Field(default=60.0, gt=0)
-    health_interval: float = Field(default=5.0, gt=0)
+    mark_price_interval: float = Field(default=1.0, gt=0, le=3600)
+    signal_interval: float = Field(default=5.0, gt=0, le=3600)
+    supervision_interval: float = Field(default=1.0, gt=0, le=3600)
+    equity_interval: float = Field(default=60.0, gt=0, le=86_400)
+    health_interval: float = Field(default=5.0, gt=0, le=3600)
 
 
 class JournalSettings(_Section):
@@ -186,9 +201,13 @@ class JournalSettings(_Section):
     def _check_url(cls, value: str) -> str:
         url = value.strip()
         # A light check (no SQLAlchemy import here): the engine factory reports the rest.
-        if not re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", url):
+        scheme = re.match(r"^([A-Za-z][A-Za-z0-9+.\-]*)://", url)
+        # The journal is tested on SQLite and PostgreSQL only; another dialect would fail
+        # later, deep in a migration, so it is refused here under its key.
+        if not scheme or scheme.group(1).split("+")[0].lower() not in _JOURNAL_BACKENDS:
             raise ValueError(
-                "expected a SQLAlchemy URL such as sqlite:///bot-journal.db, "
+                "expected a SQLAlchemy URL such as sqlite:///bot-journal.db or "
+                "postgresql+psycopg://user:password@host:5432/db, "
                 f"got {mask_url_password(value)!r}"
             )
         return url
@@ -218,7 +237,7 @@ class RunSettings(_Section):
     symbols: list[str] = Field(default_factory=lambda: ["BTCUSDT", "ETHUSDT", "SOLUSDT"])
     mode: RunMode = "paper"
     close_positions_on_stop: bool = False
-    duration: float = Field(default=0.0, ge=0)  # seconds; 0 = until stopped
+    duration: float = Field(default=0.0, ge=0, le=31_536_000)  # seconds (a year); 0 = until stopped
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -272,9 +291,11 @@ def _to_symbol(item: object) -> str | None:
 class SimSettings(_Section):
     """The built-in simulated exchange's market (used by ``--sim`` and ``bot sim``)."""
 
-    seed: int = 7
-    time_acceleration: float = Field(default=30.0, gt=0)  # simulated seconds per real second
-    volatility: float = Field(default=1.0, ge=0)  # multiplies each symbol's volatility; 0 = still
+    seed: int = Field(default=7, ge=0, le=2**63 - 1)
+    # Simulated seconds per real second.
+    time_acceleration: float = Field(default=30.0, gt=0, le=10_000)
+    # Multiplies each symbol's volatility; 0 = still.
+    volatility: float = Field(default=1.0, ge=0, le=100)
 
 
 class LiveSettings(_Section):
@@ -282,7 +303,7 @@ class LiveSettings(_Section):
 
     margin_mode: Literal["isolated", "cross"] = "isolated"
     adopt_unknown_positions: bool = False  # at start: journal and protect, else refuse to start
-    poll_interval: float = Field(default=2.0, gt=0)  # seconds between position/order polls
+    poll_interval: float = Field(default=2.0, gt=0, le=300)  # seconds between position/order polls
     taker_fee_rate: float = Field(default=0.0005, ge=0, lt=0.01)  # fee estimate per fill
     entry_order: Literal["market", "limit"] = "market"  # how entries are sent
     limit_offset_pct: float = Field(default=0.02, ge=0, lt=5)  # % inside the mark (limit)

@@ -179,6 +179,20 @@ _StrictLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
 )
 
+_MAX_INT_DIGITS = 100
+
+
+def _construct_bounded_int(loader: _StrictLoader, node: yaml.ScalarNode) -> object:
+    # Python refuses to convert more than 4,300 digits (CVE-2020-10735) with a ValueError
+    # that names no key; kept as text, such a number fails validation under its own key.
+    text = loader.construct_scalar(node)
+    if isinstance(text, str) and len(text) > _MAX_INT_DIGITS:
+        return text
+    return yaml.SafeLoader.construct_yaml_int(loader, node)
+
+
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _construct_bounded_int)
+
 
 def read_config_file(path: Path) -> dict[str, object]:
     """Parse a YAML config file into a mapping of sections.

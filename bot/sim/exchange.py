@@ -226,7 +226,11 @@ class SimExchange(Startable):
         self._server.run_background(self._drive())
         if self._replay_config is not None and self._replay_config.autostart:
             self.start_replay()
-        logger.info("simulated exchange running: %s", self.describe())
+        # The credentials are secrets like any others: ``bot sim`` prints them on stdout for
+        # the user, the log never holds them.
+        shown = {key: "***" if key in ("api_key", "api_secret") else value
+                 for key, value in self.describe().items()}
+        logger.info("simulated exchange running: %s", shown)
 
     def start_replay(self) -> None:
         """Start the replay now (replay mode with ``autostart=False``)."""

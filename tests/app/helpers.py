@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.domain import Liquidation, MarkPrice
@@ -20,7 +21,7 @@ from bot.journal import (
     make_session_factory,
     upgrade_to_head,
 )
-from bot.risk import CallableRiskStateStore, RiskEngine, RiskLimits
+from bot.risk import CallableRiskStateStore, RiskEngine, RiskLimits, RiskStateStore
 from strategies.liquidation_hunter import LiquidationHunter
 
 SYMBOL = "XYZUSDT"
@@ -97,8 +98,12 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 
 
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
-              hunter: LiquidationHunter | None = None) -> Rig:
-    """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal."""
+              hunter: LiquidationHunter | None = None, deferred: bool = False) -> Rig:
+    """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
+
+    ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
+    timed by the rig's clock).
+    """
     clock = ManualClock()
     url = f"sqlite:///{tmp_path / 'journal.db'}"
     upgrade_to_head(url)
@@ -106,12 +111,14 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
     prices = ScriptedPrices(clock)
     venue = PaperExecution(PaperConfig(), clock)
-    risk = RiskEngine(limits or RiskLimits(),
-                      CallableRiskStateStore(journal.get_state, journal.set_state), clock)
+    writes = DeferredWrites(url, lambda: clock().timestamp()) if deferred else None
+    store: RiskStateStore = (ResilientStateStore(journal, writes) if writes is not None
+             else CallableRiskStateStore(journal.get_state, journal.set_state))
+    risk = RiskEngine(limits or RiskLimits(), store, clock)
     strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
     loop = TradingLoop(
         symbols=[SYMBOL], heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
-        venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
+        venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
         settings=LoopSettings(),
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

@@ -28,15 +28,15 @@ CONTRACT_VARS = [
     ("BOT_LOGGING__LEVEL", "warning", lambda s: s.logging.level, "WARNING"),
     (
         "BOT_EXCHANGE__API_KEY",
-        "k-123",
+        "k-1234567",
         lambda s: s.exchange.api_key.get_secret_value(),
-        "k-123",
+        "k-1234567",
     ),
     (
         "BOT_EXCHANGE__API_SECRET",
-        "s-456",
+        "s-4567890",
         lambda s: s.exchange.api_secret.get_secret_value(),
-        "s-456",
+        "s-4567890",
     ),
 ]
 

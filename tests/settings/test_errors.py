@@ -35,13 +35,13 @@ BAD_VALUES = [
     pytest.param(
         "env",
         {"BOT_HEATMAP__MIN_CLUSTER_SIZE": "2.5"},
-        "heatmap.min_cluster_size: expected a whole number of at least 1, got '2.5'",
+        "heatmap.min_cluster_size: expected a whole number between 1 and 10,000, got '2.5'",
         id="not-whole",
     ),
     pytest.param(
         "yaml",
         "heatmap:\n  time_decay_minutes: -1\n",
-        "heatmap.time_decay_minutes: expected a number above 0, got -1",
+        "heatmap.time_decay_minutes: expected a number above 0 and at most 1,000,000,000, got -1",
         id="negative",
     ),
     pytest.param(
@@ -65,7 +65,8 @@ BAD_VALUES = [
     pytest.param(
         "yaml",
         "paper:\n  starting_balance: [1, 2]\n",
-        "paper.starting_balance: expected a number above 0, got [1, 2]",
+        "paper.starting_balance: expected a number above 0 and at most 1,000,000,000,000, "
+        "got [1, 2]",
         id="wrong-type-list",
     ),
     pytest.param(
@@ -150,8 +151,8 @@ BAD_VALUES = [
     pytest.param(
         "env",
         {"BOT_JOURNAL__URL": "bot-journal.db"},
-        "journal.url: expected a SQLAlchemy URL such as sqlite:///bot-journal.db, "
-        "got 'bot-journal.db'",
+        "journal.url: expected a SQLAlchemy URL such as sqlite:///bot-journal.db or "
+        "postgresql+psycopg://user:password@host:5432/db, got 'bot-journal.db'",
         id="bad-journal-url",
     ),
     pytest.param(
