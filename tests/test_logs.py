@@ -17,14 +17,17 @@ from bot.settings import load_settings
 SECRET = "s3cr3t-Value-0123456789"
 
 
-def test_a_short_secret_is_refused_naming_its_key_and_hiding_its_value() -> None:
-    env = {"BOT_EXCHANGE__API_KEY": "a", "BOT_EXCHANGE__API_SECRET": SECRET}
-
+@pytest.mark.parametrize(("env", "key"), [
+    ({"BOT_EXCHANGE__API_KEY": "a", "BOT_EXCHANGE__API_SECRET": SECRET}, "exchange.api_key"),
+    ({"BOT_WEB__TOKEN": "a"}, "web.token"),
+])
+def test_a_short_secret_is_refused_naming_its_key_and_hiding_its_value(
+        env: dict[str, str], key: str) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(env=env)
 
     message = str(caught.value)
-    assert message.startswith("exchange.api_key: expected a secret of at least 8 characters")
+    assert message.startswith(f"{key}: expected a secret of at least 8 characters")
     assert "'a'" not in message
 
 

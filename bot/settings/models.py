@@ -47,6 +47,16 @@ _URL_PASSWORD_RE = re.compile(r"(?P<head>[^/@:\s]+:)[^/@\s]+(?P<tail>@)")
 _SECTION_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+
+def long_enough_secret(value: SecretStr | None) -> SecretStr | None:
+    """Refuse a secret shorter than ``MIN_SECRET_LENGTH`` (``None`` passes): so short a value
+    is a typo or a placeholder, and could not be redacted from logs without hiding every such
+    letter (and so showing what it is)."""
+    if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+        raise ValueError(f"expected a secret of at least {MIN_SECRET_LENGTH} characters, "
+                         "got a shorter one (value hidden)")
+    return value
+
 class _Section(BaseModel):
     """Base of every section: strict about unknown keys, frozen, no booleans for numbers."""
 
@@ -86,12 +96,7 @@ class ExchangeSettings(_Section):
     @field_validator("api_key", "api_secret")
     @classmethod
     def _check_secret_length(cls, value: SecretStr | None) -> SecretStr | None:
-        # A value this short is a typo or a placeholder, and could not be redacted from logs
-        # without hiding every such letter (and so showing what it is).
-        if value is not None and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
-            raise ValueError(f"expected a secret of at least {MIN_SECRET_LENGTH} characters, "
-                             "got a shorter one (value hidden)")
-        return value
+        return long_enough_secret(value)
 
     @field_validator("rest_url")
     @classmethod
@@ -317,12 +322,17 @@ class WebSettings(_Section):
     host: str = "127.0.0.1"  # a non-loopback address needs ``token`` (``bot run`` refuses)
     port: int = Field(default=8080, ge=0, le=65535)  # 0: any free port
     token: SecretStr | None = None  # Bearer token of the control endpoints; secret
-    control_rate_per_minute: int = Field(default=30, ge=1)  # control requests per client
+    control_rate_per_minute: int = Field(default=30, ge=1, le=100_000)  # per client
 
     @field_validator("token", mode="before")
     @classmethod
     def _blank_token_is_unset(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("token")
+    @classmethod
+    def _check_token_length(cls, value: SecretStr | None) -> SecretStr | None:
+        return long_enough_secret(value)
 
 
 class Settings(BaseSettings):

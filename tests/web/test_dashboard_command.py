@@ -20,7 +20,7 @@ __all__ = ["sim_db"]  # the recorded simulator hour, a fixture
 def _dashboard(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [*bot_command(), "dashboard", "--port", "0", "--duration", "60", *args],
-        cwd=tmp_path, env={**os.environ, "BOT_WEB__TOKEN": "tok"}, stdout=subprocess.PIPE,
+        cwd=tmp_path, env={**os.environ, "BOT_WEB__TOKEN": "dashboard-token"}, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
