@@ -54,14 +54,16 @@ def configure_logging(level: str, secrets: Iterable[str] = (), *,
                       console: Console | None = None) -> None:
     """Route the root logger to stderr at ``level`` with secrets redacted.
 
-    On a terminal a Rich handler; otherwise plain ``time level name: message`` lines, so
-    logs stay greppable when redirected.
+    On a terminal a Rich handler (on ``console`` when given: a live view sharing that
+    console then keeps the log lines above it instead of being overwritten by them);
+    otherwise plain ``time level name: message`` lines, so logs stay greppable when
+    redirected.
     """
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     handler: logging.Handler
-    if sys.stderr.isatty():
+    if console is not None or sys.stderr.isatty():
         handler = RichHandler(console=console or Console(stderr=True), show_path=False,
                               rich_tracebacks=False, markup=False)
     else:

@@ -71,7 +71,7 @@ def run(
 ) -> None:
     """Run the trading bot: live heatmap → LiquidationHunter → risk → orders → journal."""
     from bot.app.bootstrap import build_bot
-    from bot.cli.startup import load
+    from bot.cli.startup import load, terminal_console
     from bot.cli.views.status import status_printer
 
     if paper and live:
@@ -81,9 +81,10 @@ def run(
         overrides["run.symbols"] = symbols
     if duration:
         overrides["run.duration"] = duration
-    settings = load(config, overrides)
+    console = terminal_console()
+    settings = load(config, overrides, console=console)
     runner = build_bot(settings, use_sim=sim)
-    on_tick, finish = status_printer(runner, settings.run.mode)
+    on_tick, finish = status_printer(runner, settings.run.mode, console)
     try:
         runner.run(settings.run.duration, on_tick=on_tick)
     finally:

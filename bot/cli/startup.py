@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+
+from rich.console import Console
 
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
@@ -43,10 +46,21 @@ class ShutdownRequest:
         self.wait(duration if duration > 0 else None)
 
 
-def load(config: Path | None, overrides: Mapping[str, object] | None = None) -> Settings:
-    """Settings from every layer, then logging configured with secrets redacted."""
+def terminal_console() -> Console | None:
+    """One console for a live view and the log lines, when both streams are a terminal."""
+    if sys.stdout.isatty() and sys.stderr.isatty():
+        return Console()
+    return None
+
+
+def load(config: Path | None, overrides: Mapping[str, object] | None = None, *,
+         console: Console | None = None) -> Settings:
+    """Settings from every layer, then logging configured with secrets redacted.
+
+    ``console``: the terminal console a live view will use; log lines go through it too.
+    """
     settings = load_settings(config, overrides)
     secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
                                               settings.exchange.api_secret) if s is not None]
-    configure_logging(settings.logging.level, secrets)
+    configure_logging(settings.logging.level, secrets, console=console)
     return settings
