@@ -26,6 +26,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: Typer's Rich panels label every flag ``<bool>`` and print a bare
+    # group's help while building the error that asks for it (so it showed twice).
+    rich_markup_mode=None,
 )
 app.add_typer(journal_app, name="journal")
 app.add_typer(db_app, name="db")
@@ -42,13 +45,27 @@ ConfigOption = Annotated[
 SimOption = Annotated[
     bool, typer.Option("--sim", help="Use the built-in simulated exchange, in-process.")
 ]
-DurationOption = Annotated[
-    float, typer.Option(help="Stop cleanly after this many seconds (0: until Ctrl-C / SIGTERM).")
-]
+DurationOption = Annotated[float, typer.Option(
+    min=0.0, help="Stop cleanly after this many seconds (0: until Ctrl-C / SIGTERM).")]
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"bot {version('liquidation-bot')}")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            typer.echo("bot (version unknown: not installed)")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    _version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="Print the version and exit.")] = False,
+) -> None:
     """Liquidation-heatmap trading bot for Binance USDⓈ-M futures."""
 
 
@@ -156,14 +173,15 @@ def main() -> None:
     """Console entry point: run the app, turning expected errors into one-line messages.
 
     Usage mistakes exit 2 with ``error: ...`` on one line (not click's boxed panel), as do
-    configuration errors; Ctrl-C during start-up exits 130; bugs still show a traceback.
+    configuration errors and paths that cannot be read or written; Ctrl-C during start-up
+    exits 130; bugs still show a traceback.
     """
     try:
         result = app(standalone_mode=False)
     except TyperException as exc:  # click's usage errors, as Typer vendors them
         ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-            typer.echo(ctx.get_help())
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())  # the help text, printed once
         else:
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             typer.echo(f"error: {exc.format_message()}{hint}", err=True)
@@ -173,6 +191,11 @@ def main() -> None:
         sys.exit(130)
     except BotError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # A path given on the command line that cannot be written or read (--out, FILE).
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
         sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)
 

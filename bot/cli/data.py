@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
+from bot.cli.options import check_symbol, check_symbols
+
 if TYPE_CHECKING:
     from bot.marketdata.store import HistoryStore
 
@@ -27,9 +29,8 @@ ConfigOption = Annotated[
 ]
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Data store: SQLAlchemy URL or SQLite file (default: the journal database).")]
-SymbolsOption = Annotated[
-    str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
-]
+SymbolsOption = Annotated[str | None, typer.Option(
+    callback=check_symbols, help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")]
 FromOption = Annotated[str | None, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="End (exclusive), UTC.")]
 
@@ -71,7 +72,7 @@ def record(
     out: Annotated[str | None, typer.Option(
         "--out", help="SQLite file or SQLAlchemy URL (default: the journal database).")] = None,
     duration: Annotated[float, typer.Option(
-        help="Stop after this many seconds (0: until Ctrl-C / SIGTERM).")] = 0.0,
+        min=0.0, help="Stop after this many seconds (0: until Ctrl-C / SIGTERM).")] = 0.0,
     config: ConfigOption = None,
 ) -> None:
     """Record liquidations and 1 s mark prices into the store (resumable; gaps recorded)."""
@@ -95,6 +96,7 @@ def data_import(
     file: Annotated[Path, typer.Argument(help="Recorder CSV or Binance liquidationSnapshot CSV.",
                                          exists=True, dir_okay=False)],
     symbol: Annotated[str | None, typer.Option(
+        callback=check_symbol,
         help="Symbol of a liquidationSnapshot file whose name does not carry it.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -140,7 +142,8 @@ def data_export(
 def data_import_prices(
     file: Annotated[Path, typer.Argument(help="Candle CSV: time,open,high,low,close[,...].",
                                          exists=True, dir_okay=False)],
-    symbol: Annotated[str, typer.Option(help="The candles' symbol, e.g. BTCUSDT.")],
+    symbol: Annotated[str, typer.Option(callback=check_symbol,
+                                        help="The candles' symbol, e.g. BTCUSDT.")],
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -153,7 +156,8 @@ def data_import_prices(
 
 @data_app.command("download-prices")
 def data_download_prices(
-    symbols: Annotated[str, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    symbols: Annotated[str, typer.Option(callback=check_symbols,
+                                         help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
     start: Annotated[str, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")],
     end: ToOption = None,
     timeframe: Annotated[str, typer.Option(help="Candle length: 1m, 5m, 1h, ... 1w.")] = "1m",
@@ -206,6 +210,7 @@ def replay(
     speed: Annotated[float, typer.Option(
         help="Simulated seconds per second (0: as fast as possible).")] = 60.0,
     symbol: Annotated[str | None, typer.Option(
+        callback=check_symbol,
         help="Symbol to show (default: the one with most liquidations).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from bot.journal.db import check_database_url
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -60,6 +61,7 @@ def load(config: Path | None, overrides: Mapping[str, object] | None = None, *,
     ``console``: the terminal console a live view will use; log lines go through it too.
     """
     settings = load_settings(config, overrides)
+    check_database_url(settings.journal.url, "journal.url")
     secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
                                               settings.exchange.api_secret) if s is not None]
     configure_logging(settings.logging.level, secrets, console=console)

@@ -16,7 +16,7 @@ What it offers:
 Importing the package has no side effects: nothing connects until asked.
 """
 
-from bot.journal.db import create_engine_for, make_session_factory
+from bot.journal.db import check_database_url, create_engine_for, make_session_factory
 from bot.journal.errors import DuplicateClientOrderId, JournalError, NotInJournal
 from bot.journal.migrate import current_revision, downgrade_to, head_revision, upgrade_to_head
 from bot.journal.models import (
@@ -62,6 +62,7 @@ __all__ = [
     "TradeMode",
     "TradeRecord",
     "TradeStatus",
+    "check_database_url",
     "create_engine_for",
     "current_revision",
     "downgrade_to",

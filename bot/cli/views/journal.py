@@ -8,7 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -40,9 +40,10 @@ def trades_csv(trades: Sequence[TradeRecord]) -> str:
     return out.getvalue()
 
 
-def trades_table(trades: Sequence[TradeRecord]) -> Table:
-    """A Rich table of trades, PnL coloured."""
-    table = Table(title=f"{len(trades)} trade(s)", box=box.SIMPLE_HEAVY)
+def trades_table(trades: Sequence[TradeRecord], title: str = "") -> Table:
+    """A Rich table of trades, PnL coloured; ``title`` says what was selected (the mode)."""
+    table = Table(title=f"{len(trades)} trade(s)" + (f", {title}" if title else ""),
+                  box=box.SIMPLE_HEAVY)
     for name in ("id", "symbol", "side", "mode", "status", "entry (UTC)", "entry", "qty",
                  "exit (UTC)", "exit", "pnl", "fees", "reason"):
         table.add_column(name, justify="right" if name in {"id", "entry", "qty", "exit", "pnl",
@@ -56,9 +57,10 @@ def trades_table(trades: Sequence[TradeRecord]) -> Table:
     return table
 
 
-def summary_tables(summary: JournalSummary) -> Group:
-    """The summary as two Rich tables: totals, then per symbol."""
-    totals = Table(title="Summary", box=box.SIMPLE_HEAVY, show_header=False)
+def summary_tables(summary: JournalSummary, mode: str = "") -> Group:
+    """The summary as two Rich tables: totals, then per symbol; titled with its ``mode``."""
+    suffix = f" ({mode})" if mode else ""
+    totals = Table(title=f"Summary{suffix}", box=box.SIMPLE_HEAVY, show_header=False)
     totals.add_column("metric")
     totals.add_column("value", justify="right")
     drawdown = _num(summary.max_drawdown, 2)
@@ -76,7 +78,7 @@ def summary_tables(summary: JournalSummary) -> Group:
     ]
     for metric, value in rows:
         totals.add_row(metric, value)
-    per_symbol = Table(title="Per symbol", box=box.SIMPLE_HEAVY)
+    per_symbol = Table(title=f"Per symbol{suffix}", box=box.SIMPLE_HEAVY)
     for name in ("symbol", "trades", "wins", "losses", "win rate", "net PnL", "fees", "PF"):
         per_symbol.add_column(name, justify="left" if name == "symbol" else "right")
     for s in summary.per_symbol:
@@ -86,9 +88,11 @@ def summary_tables(summary: JournalSummary) -> Group:
     return Group(totals, per_symbol)
 
 
-def summary_json(summary: JournalSummary) -> str:
-    """The summary as JSON."""
-    return json.dumps(summary.to_json_dict(), indent=2)
+def summaries_json(summaries: Mapping[str, JournalSummary], *, grouped: bool) -> str:
+    """Summaries by mode as JSON: one object with its ``mode``, or (``grouped``) one object
+    per mode under its name, never a sum across modes."""
+    dicts = {mode: {"mode": mode, **s.to_json_dict()} for mode, s in summaries.items()}
+    return json.dumps(dicts if grouped else next(iter(dicts.values())), indent=2)
 
 
 def _when(moment: Any) -> str:
