@@ -17,6 +17,7 @@ from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
 from bot.clock import Clock, utc_now
 from bot.domain import Position
+from bot.errors import ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
@@ -29,6 +30,7 @@ from bot.journal import (
 from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
 from bot.settings import Settings, validate_for_live
 from bot.sim import MarketConfig, SimExchange
+from bot.symbols import unlisted_symbols
 from strategies.liquidation_hunter import LiquidationHunter
 
 log = logging.getLogger(__name__)
@@ -162,6 +164,30 @@ def build_mark_prices(settings: Settings, clock: Clock, resources: Resources) ->
     )
 
 
+def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str) -> None:
+    """Stop the start when ``run.symbols`` holds a symbol the exchange does not list.
+
+    A symbol nobody lists would stream nothing for ever; the message names each one with the
+    closest listed ids (``BTCUSD`` → ``BTCUSDT``).
+
+    Raises:
+        ConfigError: naming ``run.symbols``, the unlisted symbols and their closest matches.
+    """
+    from bot.exchange import build_gateway, config_from_settings
+
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), clock)
+    try:
+        listed = gateway.catalog.symbols()
+    finally:
+        gateway.close()
+    unknown = unlisted_symbols(settings.run.symbols, listed)
+    if unknown:
+        names = "; ".join(
+            f"{symbol} (closest: {', '.join(close)})" if close else f"{symbol} (nothing close)"
+            for symbol, close in unknown)
+        raise ConfigError(f"run.symbols: not listed by {venue_name}: {names}")
+
+
 def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> BotRunner:
     """Everything ``bot run`` needs, wired; the runner's stop closes it all."""
     resources = Resources()
@@ -170,6 +196,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
+        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange")
         mode = TradeMode(settings.run.mode)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:

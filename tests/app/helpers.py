@@ -46,7 +46,12 @@ class ScriptedPrices:
     def __init__(self, clock: ManualClock) -> None:
         self._clock = clock
         self._prices: dict[str, float] = {}
+        self._frozen: dict[str, datetime] = {}
         self.polls = 0
+
+    def freeze(self, symbol: str) -> None:
+        """From now on ``symbol``'s price keeps the time it has now (it goes stale)."""
+        self._frozen[symbol] = self._clock()
 
     def set(self, symbol: str, price: float) -> None:
         """Set the next mark price of ``symbol``."""
@@ -56,7 +61,7 @@ class ScriptedPrices:
         """The scripted prices, as of now."""
         self.polls += 1
         now = self._clock()
-        return {s: MarkPrice(s, p, now) for s, p in self._prices.items()}
+        return {s: MarkPrice(s, p, self._frozen.get(s, now)) for s, p in self._prices.items()}
 
 
 @dataclass
@@ -97,7 +102,8 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 
 
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
-              hunter: LiquidationHunter | None = None) -> Rig:
+              hunter: LiquidationHunter | None = None,
+              symbols: tuple[str, ...] = (SYMBOL,)) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal."""
     clock = ManualClock()
     url = f"sqlite:///{tmp_path / 'journal.db'}"
@@ -110,7 +116,7 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
                       CallableRiskStateStore(journal.get_state, journal.set_state), clock)
     strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
     loop = TradingLoop(
-        symbols=[SYMBOL], heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
+        symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
         venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
         settings=LoopSettings(),
     )

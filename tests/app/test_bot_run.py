@@ -95,3 +95,21 @@ def test_run_refusals_are_one_line(tmp_path: Path, args: list[str], message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("symbols", "message"), [
+    ("BTCUSD", "error: run.symbols: not listed by the simulator: BTCUSD (closest: BTCUSDT"),
+    ("ETHUSDT,DOGEUSDT", "error: run.symbols: not listed by the simulator: DOGEUSDT (closest:"),
+])
+def test_run_refuses_symbols_the_simulator_does_not_list(tmp_path: Path, symbols: str,
+                                                         message: str) -> None:
+    result = subprocess.run(
+        [*bot_command(), "run", "--paper", "--sim", "--symbols", symbols, "--duration", "20"],
+        env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "journal.db").exists()  # refused before anything was opened
