@@ -12,6 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from bot.app.run_lock import RunLock
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
@@ -29,6 +30,7 @@ from bot.journal import (
 )
 from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
 from bot.settings import Settings, validate_for_live
+from bot.settings.models import mask_url_password
 from bot.sim import MarketConfig, SimExchange
 from bot.symbols import unlisted_symbols
 from strategies.liquidation_hunter import LiquidationHunter
@@ -205,9 +207,15 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             from bot.app.live import build_live_venue, open_live_journal
 
             journal: JournalRepository = open_live_journal(settings.journal.url, clock)
-            venue = build_live_venue(settings, journal, clock, resources.add)
         else:
             journal = open_journal(settings.journal.url, clock)
+        # Before any trading state is read: a second bot on this journal stops here.
+        lock = RunLock(journal, clock, where=mask_url_password(settings.journal.url))
+        lock.acquire()
+        resources.add(lock.release)
+        if mode is TradeMode.LIVE:
+            venue = build_live_venue(settings, journal, clock, resources.add)
+        else:
             venue = build_paper_venue(settings, journal, clock)
         heatmap = build_heatmap(settings, clock)
         prices = build_mark_prices(settings, clock, resources)
