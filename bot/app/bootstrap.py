@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from bot.app.run_lock import RunLock
+from bot.app.run_lock import ApiKeyLock, RunLock, lock_directory
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
@@ -190,6 +190,15 @@ def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str) -
         raise ConfigError(f"run.symbols: not listed by {venue_name}: {names}")
 
 
+def take_key_lock(settings: Settings, clock: Clock, resources: Resources) -> None:
+    """One live bot per API key on this machine (``ApiKeyLock``), released at stop."""
+    key = settings.exchange.api_key
+    if key is not None:
+        lock = ApiKeyLock(key.get_secret_value(), lock_directory(), clock)
+        lock.acquire()
+        resources.add(lock.release)
+
+
 def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> BotRunner:
     """Everything ``bot run`` needs, wired; the runner's stop closes it all."""
     resources = Resources()
@@ -198,11 +207,12 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
-        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange")
         mode = TradeMode(settings.run.mode)
+        if mode is TradeMode.LIVE:
+            validate_for_live(settings)  # missing keys are named before anything is asked
+        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange")
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
-            validate_for_live(settings)
             # Imported here: paper mode must never load ccxt's order path.
             from bot.app.live import build_live_venue, open_live_journal
 
@@ -214,6 +224,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         lock.acquire()
         resources.add(lock.release)
         if mode is TradeMode.LIVE:
+            take_key_lock(settings, clock, resources)
             venue = build_live_venue(settings, journal, clock, resources.add)
         else:
             venue = build_paper_venue(settings, journal, clock)

@@ -9,20 +9,27 @@ racing cannot both win.
 A lock left behind by a bot that was killed (SIGKILL, power cut) is taken over: at once when
 it was held on this host by a process that no longer exists, else once its heartbeat is
 older than ``stale_after_seconds``.
+
+Live mode also takes ``ApiKeyLock``: one live bot per API key on this machine, even on
+different journals (an OS file lock named by the key's sha256 fingerprint, never the key).
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import logging
 import os
 import socket
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from pathlib import Path
+from typing import IO, Protocol
 
 from bot.clock import Clock
 from bot.errors import BotError
@@ -174,3 +181,60 @@ def _parse(value: str) -> LockHolder | None:
         return LockHolder(**json.loads(value))
     except (ValueError, TypeError):
         return None
+
+
+def key_fingerprint(api_key: str) -> str:
+    """A short, one-way name for an API key (sha256 prefix): never the key itself."""
+    return hashlib.sha256(api_key.encode()).hexdigest()[:16]
+
+
+class ApiKeyLock:
+    """One live bot per API key on this machine, whatever journal each one uses.
+
+    An exclusive ``flock`` on ``<directory>/live-<fingerprint>.lock``: the kernel drops it
+    when the holder dies, so a killed bot never blocks the next. The file holds the
+    holder's pid and start time for the refusal message, and the key's fingerprint only.
+    """
+
+    def __init__(self, api_key: str, directory: Path, clock: Clock) -> None:
+        """Nothing is taken until ``acquire``."""
+        self._fingerprint = key_fingerprint(api_key)
+        self._path = directory / f"live-{self._fingerprint}.lock"
+        self._clock = clock
+        self._file: IO[str] | None = None
+
+    def acquire(self) -> None:
+        """Take the lock.
+
+        Raises:
+            AlreadyRunning: another live bot on this machine uses the same key.
+        """
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self._path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise AlreadyRunning(
+                f"another live bot uses the same API key (fingerprint {self._fingerprint}): "
+                f"{holder}; one bot per key, or their orders and limits collide") from None
+        handle.seek(0)
+        handle.truncate()
+        started = self._clock().strftime("%Y-%m-%d %H:%M:%S UTC")
+        handle.write(f"pid {os.getpid()} on host {socket.gethostname()}, started {started}\n")
+        handle.flush()
+        self._file = handle
+
+    def release(self) -> None:
+        """Drop the lock (closing the file releases it)."""
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def lock_directory() -> Path:
+    """Where per-machine locks live: ``$XDG_RUNTIME_DIR`` or the temporary directory."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir()
+    return Path(base) / "liquidation-bot"

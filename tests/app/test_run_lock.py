@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app.run_lock import LOCK_KEY, AlreadyRunning, RunLock
+from bot.app.run_lock import LOCK_KEY, AlreadyRunning, ApiKeyLock, RunLock, key_fingerprint
 from bot.clock import utc_now
 from bot.journal import JournalRepository, open_journal
 from tests.cli.helpers import bot_command
@@ -123,3 +123,24 @@ def test_second_bot_run_is_refused_and_a_killed_bot_does_not_block(tmp_path: Pat
     assert third.returncode == 0, third.stderr[-2000:]
     assert "taking over the run lock" in third.stderr
     assert open_journal(env["BOT_JOURNAL__URL"]).get_state(LOCK_KEY) is None
+
+
+def test_one_live_bot_per_api_key_and_the_key_never_written(tmp_path: Path) -> None:
+    first = ApiKeyLock("my-secret-key", tmp_path, utc_now)
+    first.acquire()
+    try:
+        with pytest.raises(AlreadyRunning) as refused:
+            ApiKeyLock("my-secret-key", tmp_path, utc_now).acquire()
+        other_key = ApiKeyLock("another-key", tmp_path, utc_now)
+        other_key.acquire()
+        other_key.release()
+    finally:
+        first.release()
+    again = ApiKeyLock("my-secret-key", tmp_path, utc_now)
+    again.acquire()  # released: free again
+    again.release()
+
+    assert f"fingerprint {key_fingerprint('my-secret-key')}" in str(refused.value)
+    assert f"pid {os.getpid()} on host " in str(refused.value)
+    assert "my-secret-key" not in str(refused.value)
+    assert all("my-secret-key" not in p.name + p.read_text() for p in tmp_path.iterdir())
