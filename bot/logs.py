@@ -42,6 +42,11 @@ class SecretRedactor(logging.Filter):
             record.msg, record.args = clean, None
         return True
 
+    def add(self, secrets: Iterable[str]) -> None:
+        """Redact ``secrets`` too from now on (e.g. credentials drawn after start-up)."""
+        self._secrets = sorted({*self._secrets, *(s for s in secrets if s)}, key=len,
+                               reverse=True)
+
     def redact(self, text: str) -> str:
         """``text`` with every secret, signature and API-key header value replaced."""
         for secret in self._secrets:
@@ -76,3 +81,12 @@ def configure_logging(level: str, secrets: Iterable[str] = (), *,
     # Libraries' own chatter stays at WARNING unless we debug.
     for noisy in ("websocket", "websockets", "urllib3", "apscheduler", "alembic"):
         logging.getLogger(noisy).setLevel(level if level == "DEBUG" else "WARNING")
+
+
+def redact_also(secrets: Iterable[str]) -> None:
+    """Add ``secrets`` to the redaction of every handler ``configure_logging`` installed."""
+    wanted = list(secrets)
+    for handler in logging.getLogger().handlers:
+        for redactor in handler.filters:
+            if isinstance(redactor, SecretRedactor):
+                redactor.add(wanted)

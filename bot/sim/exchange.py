@@ -226,7 +226,9 @@ class SimExchange(Startable):
         self._server.run_background(self._drive())
         if self._replay_config is not None and self._replay_config.autostart:
             self.start_replay()
-        logger.info("simulated exchange running: %s", self.describe())
+        # The credentials are secrets like any API key: the log says only that they exist.
+        shown = {**self.describe(), "api_key": "***", "api_secret": "***"}
+        logger.info("simulated exchange running: %s", shown)
 
     def start_replay(self) -> None:
         """Start the replay now (replay mode with ``autostart=False``)."""
