@@ -89,7 +89,8 @@ def run(
     """Run the trading bot: live heatmap → LiquidationHunter → risk → orders → journal."""
     from bot.app.bootstrap import build_bot
     from bot.cli.startup import load, terminal_console
-    from bot.cli.views.status import status_printer
+    from bot.cli.views.status import status_printer, stop_report
+    from bot.settings.models import mask_url_password
 
     if paper and live:
         raise fail("choose one of --paper and --live")
@@ -106,6 +107,10 @@ def run(
         runner.run(settings.run.duration, on_tick=on_tick)
     finally:
         finish()
+    status = runner.loop.status()
+    for line in stop_report(status.positions, status.prices,
+                            mask_url_password(settings.journal.url)):
+        typer.echo(line)
 
 
 @app.command()

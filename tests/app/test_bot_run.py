@@ -80,6 +80,10 @@ def test_run_through_typer_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     journal = open_journal(f"sqlite:///{tmp_path / 'journal.db'}")
     assert journal.list_equity_snapshots()
+    assert f"journal: sqlite:///{tmp_path / 'journal.db'} (bot journal to review)" in (
+        result.stdout)
+    left = [line for line in result.stdout.splitlines() if line.startswith("left open: ")]
+    assert len(left) == len(journal.open_trades())
 
 
 @pytest.mark.parametrize(

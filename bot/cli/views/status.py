@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 from rich.console import Console, Group
 from rich.live import Live
@@ -16,6 +16,7 @@ from rich.text import Text
 
 from bot.app.runner import BotRunner
 from bot.app.trading_loop import LoopStatus
+from bot.domain import MarkPrice, Position
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,22 @@ def _symbol_table(status: LoopStatus) -> Table:
             f"{position.unrealised_pnl(mark.price):+,.2f}",
         )
     return table
+
+
+def stop_report(positions: Sequence[Position], prices: Mapping[str, MarkPrice],
+                journal: str) -> list[str]:
+    """The lines ``bot run`` prints once stopped: each position left open, then the journal.
+
+    ``journal`` is the journal's URL with any password already masked.
+    """
+    lines = []
+    for p in positions:
+        mark = prices.get(p.symbol)
+        pnl = ("unknown (no mark price)" if mark is None
+               else f"{p.unrealised_pnl(mark.price):+,.2f} USDT")
+        lines.append(f"left open: {p.symbol} {p.side} {p.quantity:g} @ {p.entry_price:,.6g} "
+                     f"· uPnL {pnl}")
+    return (lines or ["no position left open"]) + [f"journal: {journal} (bot journal to review)"]
 
 
 def status_printer(runner: BotRunner, mode: str, console: Console | None
