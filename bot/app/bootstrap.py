@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from pydantic import SecretStr
 
-from bot.app.paper_session import paper_session
+from bot.app.market_session import paper_session
 from bot.app.run_lock import ApiKeyLock, RunLock, lock_directory
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
@@ -138,7 +138,7 @@ def build_risk(settings: Settings, journal: JournalRepository, clock: Clock) -> 
 def build_paper_venue(settings: Settings, journal: JournalRepository, clock: Clock,
                       market: str = "exchange") -> PaperExecution:
     """The paper venue, resumed from the journal's paper trades (balance and open positions)
-    when they traded this same ``market`` (see ``bot.app.paper_session``), else fresh."""
+    when they traded this same ``market`` (see ``bot.app.market_session``), else fresh."""
     p = settings.paper
     venue = PaperExecution(PaperConfig(
         starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,

@@ -45,6 +45,9 @@ def _parse_since(text: str | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+FormatOption = Annotated[OutputFormat, typer.Option("--format", help="Output format.")]
+
+
 class ModeChoice(StrEnum):
     """Which trades ``bot journal`` shows: one mode, or every mode kept apart."""
 
@@ -77,18 +80,103 @@ def journal(
     ctx.obj = {"config": config, "symbol": symbol, "since": since, "mode": mode}
     if ctx.invoked_subcommand is not None:
         return
-    from bot.cli.views.journal import trades_csv, trades_json, trades_table
+    from bot.cli.views.reviews import TRADE_REVIEW_COLUMNS, trade_review
 
     since_at = _parse_since(since)
     repo, modes = _open(config, mode)
     trades = [trade for m in modes
               for trade in repo.list_trades(symbol=symbol, since=since_at, mode=m)]
-    if output is OutputFormat.JSON:
-        typer.echo(trades_json(trades))
-    elif output is OutputFormat.CSV:
-        typer.echo(trades_csv(trades), nl=False)
+    columns = (TRADE_REVIEW_COLUMNS if output is OutputFormat.TABLE
+               else ("id", "symbol", "side", "mode", "status", *TRADE_REVIEW_COLUMNS[4:],
+                     "duration_seconds", "client_order_id"))
+    if output is OutputFormat.TABLE and len(modes) > 1:
+        columns = ("mode", *columns)
+    _show([trade_review(t) for t in trades], columns, output,
+          f"{len(trades)} trade(s), {_modes_title(modes)}")
+
+
+@journal_app.command("signals")
+def journal_signals(ctx: typer.Context, output: FormatOption = OutputFormat.TABLE) -> None:
+    """Every signal with its outcome (entered, rejected, ignored) and the reason."""
+    from bot.cli.views.reviews import signal_rows
+
+    options = ctx.obj or {}
+    since = _parse_since(options.get("since"))
+    repo, modes = _open(options.get("config"), options.get("mode"))
+    wanted = {str(m) for m in modes}
+    signals = [s for s in repo.list_signals(symbol=options.get("symbol"), since=since)
+               if str(s.mode) in wanted]
+    _show(signal_rows(signals), ("id", "time", "symbol", "mode", "direction", "strength",
+                                 "mark_price", "cluster_price", "cluster_side", "outcome",
+                                 "reason", "trade_id"),
+          output, f"{len(signals)} signal(s), {_modes_title(modes)}")
+
+
+class PeriodChoice(StrEnum):
+    """The periods of ``bot journal profit``."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+
+
+@journal_app.command("profit")
+def journal_profit(
+    ctx: typer.Context,
+    by: Annotated[PeriodChoice, typer.Option(help="Group closed trades by their exit's day, "
+                                                  "ISO week or month (UTC).")] = PeriodChoice.DAY,
+    output: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """Net PnL, fees, wins and losses by day, week or month, one mode at a time."""
+    from bot.cli.views.reviews import profit_rows
+
+    options = ctx.obj or {}
+    since = _parse_since(options.get("since"))
+    repo, modes = _open(options.get("config"), options.get("mode"))
+    for m in modes:
+        trades = repo.list_trades(symbol=options.get("symbol"), since=since, mode=m)
+        rows = [{"mode": str(m), **row} for row in profit_rows(trades, by.value)]
+        if output is OutputFormat.TABLE:  # the profit factor as every table writes it
+            rows = [{**row, "profit_factor": row["profit_factor_text"]} for row in rows]
+        columns = ("period", "trades", "wins", "losses", "net_pnl", "fees", "profit_factor")
+        _show(rows, ("mode", *columns) if output is OutputFormat.CSV else columns, output,
+              f"profit by {by.value}, mode {m}")
+
+
+@journal_app.command("show")
+def journal_show(
+    ctx: typer.Context,
+    trade_id: Annotated[int, typer.Argument(help="The trade's id (first column of bot journal).",
+                                            min=1)],
+    output: FormatOption = OutputFormat.TABLE,
+) -> None:
+    """One trade in full: entry and exit, reasons, and every order (stop, target) and fill."""
+    from bot.cli.views.reviews import trade_detail
+
+    options = ctx.obj or {}
+    repo, _modes = _open(options.get("config"), ModeChoice.ALL)
+    trade = repo.get_trade(trade_id)
+    if trade is None:
+        typer.echo(f"error: no trade {trade_id} in the journal", err=True)
+        raise typer.Exit(1)
+    orders = repo.orders_for_trade(trade_id)
+    rows = trade_detail(trade, orders, {o.id: repo.fills_for_order(o.id) for o in orders})
+    _show(rows, ("kind", "id", "purpose", "type", "side", "status", "entry_time", "time",
+                 "price", "stop_price", "average_price", "quantity", "filled_quantity",
+                 "take_profit_price", "pnl", "fee", "entry_reason",
+                 "exit_reason", "error"),
+          output, f"trade {trade_id}: {trade.symbol} {trade.side} ({trade.mode})")
+
+
+def _show(rows: list[dict[str, object]], columns: tuple[str, ...] | list[str],
+          output: OutputFormat, title: str) -> None:
+    from bot.cli.views.reviews import render
+
+    shown = render(rows, columns, output.value, title)
+    if isinstance(shown, str):
+        typer.echo(shown, nl=output is OutputFormat.JSON)
     else:
-        _console().print(trades_table(trades, title=_modes_title(modes)))
+        _console().print(shown)
 
 
 @journal_app.command("summary")

@@ -200,3 +200,40 @@ def test_journal_in_an_empty_folder_creates_no_database(
     assert result.stderr.startswith("error: no journal at ")
     assert result.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
+
+
+def test_journal_lists_duration_pnl_pct_and_reasons(journal_env: dict[str, str]) -> None:
+    rows = json.loads(CliRunner().invoke(app, ["journal", "--format", "json"]).stdout)
+    table = CliRunner().invoke(app, ["journal"]).stdout
+
+    btc = next(r for r in rows if r["symbol"] == "BTCUSDT")
+    assert btc["duration_seconds"] == 300.0
+    assert btc["duration"] == "5 min"
+    assert btc["pnl_pct"] == pytest.approx(8.0 / 900.0 * 100)
+    assert btc["exit_reason"] == "take_profit"
+    for column in ("duration", "pnl pct", "entry reason", "exit reason"):
+        assert column in table
+
+
+def test_journal_signals_profit_and_show(journal_env: dict[str, str]) -> None:
+    signals = CliRunner().invoke(app, ["journal", "signals", "--format", "json"])
+    daily = json.loads(CliRunner().invoke(
+        app, ["journal", "profit", "--by", "day", "--format", "json"]).stdout)
+    monthly_csv = CliRunner().invoke(app, ["journal", "profit", "--by", "month",
+                                           "--format", "csv"]).stdout
+    monthly_table = CliRunner().invoke(app, ["journal", "profit", "--by", "month"]).stdout
+    shown = json.loads(CliRunner().invoke(app, ["journal", "show", "1", "--format",
+                                                "json"]).stdout)
+    missing = CliRunner().invoke(app, ["journal", "show", "99"])
+
+    assert signals.exit_code == 0, signals.output
+    assert json.loads(signals.stdout) == []
+    assert [(d["period"], d["trades"], d["net_pnl"]) for d in daily] == [
+        ("2026-03-02", 2, pytest.approx(1.5))]
+    assert monthly_csv.splitlines() == [
+        "mode,period,trades,wins,losses,net_pnl,fees,profit_factor",
+        "paper,2026-03,2,1,1,1.5,2.0,1.2307692307692308"]
+    assert "1.23" in monthly_table
+    assert shown[0]["kind"] == "trade"
+    assert shown[0]["id"] == 1
+    assert missing.exit_code == 1

@@ -1,60 +1,20 @@
-"""Presenting the journal to people: trades as a table, CSV or JSON; the summary as tables.
+"""Presenting the journal's summary to people: tables or JSON (trades: ``reviews``).
 
 Pure formatting over journal records; the CLI reads the records and prints what this returns.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from rich import box
 from rich.console import Group
 from rich.table import Table
 
-from bot.journal import JournalSummary, TradeRecord
+from bot.journal import JournalSummary
 from bot.journal.figures import profit_factor_text, rate_text
-
-TRADE_COLUMNS = (
-    "id", "symbol", "side", "mode", "status", "entry_time", "entry_price", "quantity",
-    "exit_time", "exit_price", "pnl", "fees", "exit_reason", "client_order_id",
-)
-
-
-def trades_json(trades: Sequence[TradeRecord]) -> str:
-    """One JSON array of trades (every field of ``TradeRecord.to_json_dict``)."""
-    return json.dumps([t.to_json_dict() for t in trades], indent=2)
-
-
-def trades_csv(trades: Sequence[TradeRecord]) -> str:
-    """CSV with a header row; times in ISO-8601 UTC."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(TRADE_COLUMNS), extrasaction="ignore",
-                            lineterminator="\n")
-    writer.writeheader()
-    for trade in trades:
-        writer.writerow(trade.to_json_dict())
-    return out.getvalue()
-
-
-def trades_table(trades: Sequence[TradeRecord], title: str = "") -> Table:
-    """A Rich table of trades, PnL coloured; ``title`` says what was selected (the mode)."""
-    table = Table(title=f"{len(trades)} trade(s)" + (f", {title}" if title else ""),
-                  box=box.SIMPLE_HEAVY)
-    for name in ("id", "symbol", "side", "mode", "status", "entry (UTC)", "entry", "qty",
-                 "exit (UTC)", "exit", "pnl", "fees", "reason"):
-        table.add_column(name, justify="right" if name in {"id", "entry", "qty", "exit", "pnl",
-                                                            "fees"} else "left")
-    for t in trades:
-        table.add_row(
-            str(t.id), t.symbol, str(t.side), str(t.mode), str(t.status),
-            _when(t.entry_time), _num(t.entry_price), _num(t.quantity), _when(t.exit_time),
-            _num(t.exit_price), _pnl(t.pnl), _num(t.fees, 2), t.exit_reason or "",
-        )
-    return table
 
 
 def summary_tables(summary: JournalSummary, mode: str = "") -> Group:
