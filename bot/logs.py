@@ -9,7 +9,10 @@ from __future__ import annotations
 import logging
 import re
 import sys
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 
 from rich.console import Console
 from rich.logging import RichHandler
@@ -90,3 +93,33 @@ def redact_also(secrets: Iterable[str]) -> None:
         for redactor in handler.filters:
             if isinstance(redactor, SecretRedactor):
                 redactor.add(wanted)
+
+
+class _SimulatedTime(logging.Filter):
+    """Stamps the records of one thread with a simulated clock's time."""
+
+    def __init__(self, clock: Callable[[], datetime], thread: int) -> None:
+        super().__init__()
+        self._clock = clock
+        self._thread = thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread == self._thread:
+            created = self._clock().timestamp()
+            record.created, record.msecs = created, (created % 1) * 1000
+        return True
+
+
+@contextmanager
+def stamped_by(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Inside the block, log records of this thread carry ``clock``'s time (a backtest's
+    simulated clock), so its log lines read as the history they replay."""
+    stamp = _SimulatedTime(clock, threading.get_ident())
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(stamp)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(stamp)

@@ -447,3 +447,14 @@ def test_replay_of_a_missing_file_is_a_one_line_error(
     [line] = err.strip().splitlines()
     assert line.startswith("error: ")
     assert "missing.csv" in line
+
+
+def test_replay_without_any_data_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_JOURNAL__URL", f"sqlite:///{tmp_path / 'empty.db'}")
+
+    result = CliRunner().invoke(app, ["replay", "--speed", "0"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no recorded liquidations at all in sqlite:///")
+    assert "bot record" in result.stderr
