@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot.cli.options import check_symbol, check_symbols
+from bot.cli.views.progress import progress_bar
 
 if TYPE_CHECKING:
     from bot.marketdata.store import HistoryStore
@@ -83,9 +85,15 @@ def record(
     overrides: dict[str, object] = {"run.symbols": symbols} if symbols else {}
     settings = load(config, overrides)
     url = database_url(out, settings)
-    with open_store(url) as store, ShutdownRequest() as shutdown:
-        stats = run_recording(settings, store, use_sim=sim, duration=duration,
-                              wait=shutdown.wait)
+    with (open_store(url) as store, ShutdownRequest() as shutdown,
+          progress_bar(f"recording {', '.join(settings.run.symbols)} (seconds)") as advance):
+        started = time.monotonic()
+
+        def wait(seconds: float) -> bool:
+            advance(time.monotonic() - started, duration or None)
+            return shutdown.wait(seconds)
+
+        stats = run_recording(settings, store, use_sim=sim, duration=duration, wait=wait)
     typer.echo(f"recorded {stats.liquidations} liquidations ({stats.new_liquidations} new), "
                f"{stats.mark_prices} mark prices, {stats.gaps} gap(s), "
                f"{stats.parse_errors} malformed frame(s)")
@@ -191,8 +199,12 @@ def data_download_prices(
     # Candles are public data: the gateway never gets the API keys.
     gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), utc_now)
     try:
-        with open_store(database_url(db, settings)) as store:
-            results = download_prices(store, gateway, names, timeframe, first, last, now)
+        with (open_store(database_url(db, settings)) as store,
+              progress_bar(f"downloading {timeframe} candles (symbols)") as advance):
+            results = []
+            for done, name in enumerate(names, start=1):
+                results += download_prices(store, gateway, [name], timeframe, first, last, now)
+                advance(done, len(names))
     finally:
         gateway.close()
     for r in results:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-Advance = Callable[[float, float], None]
+Advance = Callable[[float, float | None], None]  # done, total (None: open-ended)
 
 
 @contextmanager
@@ -26,7 +26,7 @@ def progress_bar(description: str, console: Console | None = None) -> Iterator[A
                   TimeRemainingColumn(), console=shown, transient=True) as progress:
         task = progress.add_task(description, total=None)
 
-        def advance(done: float, total: float) -> None:
+        def advance(done: float, total: float | None) -> None:
             progress.update(task, completed=done, total=total, refresh=True)
 
         yield advance
