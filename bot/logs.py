@@ -17,7 +17,9 @@ import re
 import sys
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 
 from rich.console import Console
@@ -55,6 +57,12 @@ class SecretRedactor(logging.Filter):
             record.msg, record.args = clean, None
         return True
 
+    def add(self, secrets: Iterable[str]) -> None:
+        """Redact ``secrets`` too from now on (e.g. credentials drawn after start-up)."""
+        self._secrets = sorted(
+            {*self._secrets, *(s for s in secrets if len(s) >= MIN_SECRET_LENGTH)}, key=len,
+            reverse=True)
+
     def redact(self, text: str) -> str:
         """``text`` with every secret, signature and API-key header value replaced."""
         for secret in self._secrets:
@@ -67,14 +75,16 @@ def configure_logging(level: str, secrets: Iterable[str] = (), *,
                       console: Console | None = None) -> None:
     """Route the root logger to stderr at ``level`` with secrets redacted.
 
-    On a terminal a Rich handler; otherwise plain ``time level name: message`` lines, so
-    logs stay greppable when redirected.
+    On a terminal a Rich handler (on ``console`` when given: a live view sharing that
+    console then keeps the log lines above it instead of being overwritten by them);
+    otherwise plain ``time level name: message`` lines, so logs stay greppable when
+    redirected.
     """
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     handler: logging.Handler
-    if sys.stderr.isatty():
+    if console is not None or sys.stderr.isatty():
         handler = RichHandler(console=console or Console(stderr=True), show_path=False,
                               rich_tracebacks=False, markup=False)
     else:
@@ -109,3 +119,40 @@ def install_excepthooks(redactor: SecretRedactor) -> None:
 
     sys.excepthook = main_hook
     threading.excepthook = thread_hook
+def redact_also(secrets: Iterable[str]) -> None:
+    """Add ``secrets`` to the redaction of every handler ``configure_logging`` installed."""
+    wanted = list(secrets)
+    for handler in logging.getLogger().handlers:
+        for redactor in handler.filters:
+            if isinstance(redactor, SecretRedactor):
+                redactor.add(wanted)
+
+
+class _SimulatedTime(logging.Filter):
+    """Stamps the records of one thread with a simulated clock's time."""
+
+    def __init__(self, clock: Callable[[], datetime], thread: int) -> None:
+        super().__init__()
+        self._clock = clock
+        self._thread = thread
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.thread == self._thread:
+            created = self._clock().timestamp()
+            record.created, record.msecs = created, (created % 1) * 1000
+        return True
+
+
+@contextmanager
+def stamped_by(clock: Callable[[], datetime]) -> Iterator[None]:
+    """Inside the block, log records of this thread carry ``clock``'s time (a backtest's
+    simulated clock), so its log lines read as the history they replay."""
+    stamp = _SimulatedTime(clock, threading.get_ident())
+    handlers = list(logging.getLogger().handlers)
+    for handler in handlers:
+        handler.addFilter(stamp)
+    try:
+        yield
+    finally:
+        for handler in handlers:
+            handler.removeFilter(stamp)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
 from functools import lru_cache
 
 _QUOTES = ("USDT", "USDC", "FDUSD", "BUSD")
@@ -35,3 +37,13 @@ def to_unified(symbol: str) -> str:
             base = exchange_id[: -len(quote)]
             return f"{base}/{quote}:{quote}"
     raise ValueError(f"cannot tell the quote currency of {symbol!r}")
+
+
+def unlisted_symbols(wanted: Iterable[str], listed: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """The ``wanted`` symbols that are not ``listed``, each with up to three closest listed ids.
+
+    Both sides are compared as Binance ids, so ``BTC/USDT:USDT`` matches ``BTCUSDT``.
+    """
+    known = sorted({to_exchange_id(s) for s in listed})
+    return [(symbol, difflib.get_close_matches(symbol, known, n=3, cutoff=0.5))
+            for symbol in (to_exchange_id(s) for s in wanted) if symbol not in known]

@@ -9,6 +9,10 @@
 * ``trading_loop`` — ``TradingLoop``: mark prices → heatmap and venue; strategy → risk →
   execution → journal; supervision, equity, health.
 * ``runner`` — ``BotRunner``: the loop's jobs on APScheduler, with a clean stop.
+* ``market_session`` — which market a paper account traded; never resumed into another
+  (a new ``--sim`` market starts a fresh account).
+* ``run_lock`` — ``RunLock``: one ``bot run`` per journal (a heartbeat row in ``bot_state``);
+  a lock left by a killed bot is taken over.
 * ``trade_log`` — ``TradeLog``: the journal bookkeeping of every signal, order and trade, with
   deterministic client order ids.
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import logging
 import random
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from pydantic import SecretStr
+
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
+from bot.app.market_session import paper_session
+from bot.app.run_lock import ApiKeyLock, RunLock, lock_directory
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
@@ -28,9 +33,12 @@ from bot.journal import (
     TradeStatus,
     open_journal,
 )
+from bot.logs import redact_also
 from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
 from bot.settings import Settings, validate_for_live
+from bot.settings.models import mask_url_password
 from bot.sim import MarketConfig, SimExchange
+from bot.symbols import unlisted_symbols
 from strategies.liquidation_hunter import LiquidationHunter
 
 log = logging.getLogger(__name__)
@@ -79,12 +87,22 @@ def start_simulator(settings: Settings, clock: Clock) -> SimExchange:
 
 
 def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
-    """Settings pointing the stream and ccxt at ``sim``."""
+    """Settings pointing the stream and ccxt at ``sim``, with its credentials.
+
+    In live mode without configured keys the simulator's own are used (``--live --sim``
+    needs none; paper mode keeps holding none). Either way they join the log redaction.
+    """
     described = sim.describe()
-    exchange = settings.exchange.model_copy(update={
+    key, secret = str(described["api_key"]), str(described["api_secret"])
+    redact_also([key, secret])
+    update: dict[str, object] = {
         "ws_url": str(described["ws_url"]),
         "rest_url": str(described["rest_url"]) if "rest_url" in described else None,
-    })
+    }
+    if settings.run.mode == "live":
+        update["api_key"] = settings.exchange.api_key or SecretStr(key)
+        update["api_secret"] = settings.exchange.api_secret or SecretStr(secret)
+    exchange = settings.exchange.model_copy(update=update)
     return settings.model_copy(update={"exchange": exchange})
 
 
@@ -124,19 +142,24 @@ def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
     return RiskEngine(limits, CachedRiskStateStore(inner), clock)
 
 
-def build_paper_venue(settings: Settings, journal: JournalRepository,
-                      clock: Clock) -> PaperExecution:
-    """The paper venue, resumed from the journal's paper trades (balance and open positions)."""
+def build_paper_venue(settings: Settings, journal: JournalRepository, clock: Clock,
+                      market: str = "exchange") -> PaperExecution:
+    """The paper venue, resumed from the journal's paper trades (balance and open positions)
+    when they traded this same ``market`` (see ``bot.app.market_session``), else fresh."""
     p = settings.paper
     venue = PaperExecution(PaperConfig(
         starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,
         slippage_bps=p.slippage_bps, funding=p.funding,
         max_mark_age_seconds=p.max_mark_age_seconds,
     ), clock)
-    trades = journal.list_trades(mode=TradeMode.PAPER)
-    if trades:
-        balance, positions = paper_account_from(trades, p.starting_balance)
+    session = paper_session(journal, journal.list_trades(mode=TradeMode.PAPER), market, clock)
+    if session.trades:
+        balance, positions = paper_account_from(session.trades, p.starting_balance)
         venue.restore(balance, positions, settings.risk.max_leverage)
+        log.info("paper account resumed (%s): balance %.2f USDT, %d open position(s)",
+                 market, balance, len(positions))
+    elif session.resumed:
+        log.info("paper account: new, %.2f USDT (%s)", p.starting_balance, market)
     return venue
 
 
@@ -204,6 +227,39 @@ def start_web(settings: Settings, loop: TradingLoop, heatmap: LiveLiquidationHea
     resources.add(server.stop)
 
 
+def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str) -> None:
+    """Stop the start when ``run.symbols`` holds a symbol the exchange does not list.
+
+    A symbol nobody lists would stream nothing for ever; the message names each one with the
+    closest listed ids (``BTCUSD`` → ``BTCUSDT``).
+
+    Raises:
+        ConfigError: naming ``run.symbols``, the unlisted symbols and their closest matches.
+    """
+    from bot.exchange import build_gateway, config_from_settings
+
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), clock)
+    try:
+        listed = gateway.catalog.symbols()
+    finally:
+        gateway.close()
+    unknown = unlisted_symbols(settings.run.symbols, listed)
+    if unknown:
+        names = "; ".join(
+            f"{symbol} (closest: {', '.join(close)})" if close else f"{symbol} (nothing close)"
+            for symbol, close in unknown)
+        raise ConfigError(f"run.symbols: not listed by {venue_name}: {names}")
+
+
+def take_key_lock(settings: Settings, clock: Clock, resources: Resources) -> None:
+    """One live bot per API key on this machine (``ApiKeyLock``), released at stop."""
+    key = settings.exchange.api_key
+    if key is not None:
+        lock = ApiKeyLock(key.get_secret_value(), lock_directory(), clock)
+        lock.acquire()
+        resources.add(lock.release)
+
+
 def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> BotRunner:
     """Everything ``bot run`` needs, wired; the runner's stop closes it all."""
     if settings.web.enabled:
@@ -220,16 +276,25 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             journal = open_live_journal(settings.journal.url, clock)
         else:
             journal = open_journal(settings.journal.url, clock)
+        # Before any trading state is read: a second bot on this journal stops here.
+        lock = RunLock(journal, clock, where=mask_url_password(settings.journal.url))
+        lock.acquire()
+        resources.add(lock.release)
         if use_sim:
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
+        if mode is TradeMode.LIVE:
+            validate_for_live(settings)  # missing keys are named before anything is asked
+        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange")
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
-            validate_for_live(settings)
+            take_key_lock(settings, clock, resources)
             venue = build_live_venue(settings, journal, clock, resources.add)
         else:
-            venue = build_paper_venue(settings, journal, clock)
+            market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
+                      else f"exchange:{settings.exchange.rest_url or 'binance'}")
+            venue = build_paper_venue(settings, journal, clock, market)
         heatmap = build_heatmap(settings, clock)
         prices = build_mark_prices(settings, clock, resources)
         heatmap.start_stream(settings.run.symbols)

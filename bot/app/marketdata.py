@@ -17,7 +17,7 @@ from pathlib import Path
 from bot.clock import utc_now
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import stream_names, stream_url
-from bot.journal import create_engine_for, upgrade_to_head
+from bot.journal import check_database_url, create_engine_for, upgrade_to_head
 from bot.marketdata.importers import recorder_events
 from bot.marketdata.recorder import Recorder, RecorderStats
 from bot.marketdata.store import HistoryStore, LiquidationEvent
@@ -30,11 +30,15 @@ log = logging.getLogger(__name__)
 
 def database_url(target: str | None, settings: Settings) -> str:
     """A SQLAlchemy URL for ``--out``/``--db``: a URL as is, a file path as SQLite, else the
-    journal's URL."""
+    journal's URL.
+
+    Raises:
+        ConfigError: a URL SQLAlchemy cannot open (unknown dialect, malformed).
+    """
     if target is None:
         return settings.journal.url
     if "://" in target:
-        return target
+        return check_database_url(target, "--db/--out")
     return f"sqlite:///{Path(target).resolve()}"
 
 

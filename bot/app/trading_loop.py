@@ -111,8 +111,12 @@ class TradingLoop:
         self._marks: dict[str, MarkPrice] = {}
         # Jobs run on scheduler threads; one lock keeps a decision and its journaling whole.
         self._lock = threading.RLock()
+        # Why entries are paused, as shown and journaled; a silent stream pauses every
+        # symbol, a stale mark price only its own (``_stale``).
         self._paused: str | None = "starting: no health check yet"
         self._operator_pause: str | None = None  # set by an operator (dashboard, API)
+        self._stream_problem: str | None = self._paused
+        self._stale: frozenset[str] = frozenset()
         self._stopping = False
         self._closed_trades = 0
 
@@ -167,9 +171,13 @@ class TradingLoop:
                                      detail=f"equity {equity:.2f} USDT")
 
     def check_health(self) -> None:
-        """Pause entries while the stream or the prices are stale; say so once."""
-        reason = self._health_problem()
+        """Pause entries while the stream is silent (every symbol) or a symbol's mark price is
+        stale (that symbol only); say so once per change."""
+        stream = self._stream_health()
+        stale = self._stale_symbols()
+        reason = stream or (f"{', '.join(stale)}: mark price stale" if stale else None)
         with self._lock:
+            self._stream_problem, self._stale = stream, frozenset(stale)
             if reason == self._paused:
                 return
             if reason:
@@ -268,7 +276,9 @@ class TradingLoop:
             self._log.signal(signal, SignalOutcome.IGNORED,
                              f"below min_signal_strength {self._settings.min_signal_strength}")
             return
-        paused = self._operator_pause or self._paused  # the kill switch is risk's to refuse
+        # An operator's pause holds every symbol; the kill switch is risk's to refuse.
+        paused = self._operator_pause or self._stream_problem or (
+            f"{intent.symbol}: mark price stale" if intent.symbol in self._stale else None)
         if paused:
             self._log.signal(signal, SignalOutcome.IGNORED, f"entries paused: {paused}")
             return
@@ -340,18 +350,20 @@ class TradingLoop:
             return f"kill switch: {kill.reason}"
         return self._paused
 
-    def _health_problem(self) -> str | None:
+    def _stream_health(self) -> str | None:
+        """What pauses every symbol: the journal failing, or the liquidation stream silent."""
         journal = self._log.unavailable
         if journal is not None:
             return f"journal unavailable: {journal}"
         health = self._heatmap.health()
-        now = self._clock()
         silence = timedelta(seconds=self._settings.max_stream_silence_seconds)
-        if health.last_message_at is None or now - health.last_message_at > silence:
+        if health.last_message_at is None or self._clock() - health.last_message_at > silence:
             return "liquidation stream silent" + ("" if health.connected else " (disconnected)")
-        max_age = timedelta(seconds=self._settings.max_price_age_seconds)
-        stale = [s for s in self._symbols
-                 if s not in self._marks or now - self._marks[s].timestamp > max_age]
-        if stale:
-            return f"mark prices stale: {', '.join(stale)}"
         return None
+
+    def _stale_symbols(self) -> list[str]:
+        now = self._clock()
+        max_age = timedelta(seconds=self._settings.max_price_age_seconds)
+        with self._lock:
+            return [s for s in self._symbols
+                    if s not in self._marks or now - self._marks[s].timestamp > max_age]

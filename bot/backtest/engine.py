@@ -33,6 +33,7 @@ from bot.domain import (
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import HeatmapHealth, LiveLiquidationHeatmap
 from bot.journal import JournalRepository
+from bot.logs import stamped_by
 from bot.marketdata.prices import RecordedMarkPrices, typical_spacing_ms
 from bot.marketdata.store import HistoryStore, LiquidationEvent, PriceSeries
 from bot.risk import InMemoryRiskStateStore, RiskEngine, RiskLimits
@@ -189,12 +190,24 @@ class BacktestEngine:
         self._fed = 0
         self._decisions = 0
 
-    def run(self) -> BacktestRun:
-        """Simulate from the data's start to its end; open positions are closed at the end."""
+    def run(self, on_progress: Callable[[int, int], None] | None = None) -> BacktestRun:
+        """Simulate from the data's start to its end; open positions are closed at the end.
+
+        Log lines are stamped with the simulated time. ``on_progress(done_ms, total_ms)`` is
+        called about a hundred times along the way, and once at the end with both equal.
+        """
+        with stamped_by(self._clock):
+            run = self._simulate(on_progress or (lambda _done, _total: None))
+        return run
+
+    def _simulate(self, on_progress: Callable[[int, int], None]) -> BacktestRun:
         jobs = self._jobs()
         step = math.gcd(*(interval for interval, _ in jobs))
         start, end = self._data.start_ms, self._data.end_ms
+        report_every = max(step, (end - start) // 100 // step * step)
         for t in range(start, end, step):
+            if (t - start) % report_every == 0:
+                on_progress(t - start, end - start)
             self._clock.set_ms(t)
             self._feed_until(t)
             elapsed = t - start
@@ -207,6 +220,7 @@ class BacktestEngine:
         self._clock.set_ms(max(end - 1, start))
         self._loop.stop(close_positions=True)
         self._record_equity()
+        on_progress(end - start, end - start)
         return BacktestRun(self._data.symbols, start, end,
                            self._settings.paper.starting_balance, tuple(self._equity),
                            self._decisions, self._fed,

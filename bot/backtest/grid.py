@@ -10,7 +10,7 @@ table is the same whatever order the workers finish in.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,13 +104,23 @@ def run_job(job: GridJob) -> GridRun:
     return GridRun(job.index, job.params, report.to_json_dict())
 
 
-def run_grid(jobs: Sequence[GridJob], workers: int = 2) -> list[GridRun]:
-    """Run ``jobs`` on ``workers`` processes; results ranked best first."""
+def run_grid(jobs: Sequence[GridJob], workers: int = 2,
+             on_done: Callable[[], None] | None = None) -> list[GridRun]:
+    """Run ``jobs`` on ``workers`` processes; results ranked best first.
+
+    ``on_done()`` is called as each combination finishes (a progress bar).
+    """
+    done = on_done or (lambda: None)
+    results = []
     if workers <= 1 or len(jobs) <= 1:
-        results = [run_job(job) for job in jobs]
+        for job in jobs:
+            results.append(run_job(job))
+            done()
     else:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            results = list(pool.map(run_job, jobs))
+            for result in pool.map(run_job, jobs):
+                results.append(result)
+                done()
     return rank(results)
 
 

@@ -10,7 +10,7 @@ per-commit disk flushes would make it ten times slower.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,8 +52,11 @@ class BacktestRequest:
 
 
 def run_backtest(settings: Settings, store: HistoryStore, request: BacktestRequest,
-                 journal_url: str) -> BacktestReport:
+                 journal_url: str,
+                 on_progress: Callable[[int, int], None] | None = None) -> BacktestReport:
     """Backtest ``request`` with ``settings`` over ``store``'s data; journal into ``journal_url``.
+
+    ``on_progress(done_ms, total_ms)``: simulated time covered so far (a progress bar).
 
     Raises:
         ValueError: no recorded prices for the symbols in the period.
@@ -66,7 +69,7 @@ def run_backtest(settings: Settings, store: HistoryStore, request: BacktestReque
     engine = open_backtest_journal(journal_url)
     try:
         journal = JournalRepository(make_session_factory(engine), clock)
-        run = BacktestEngine(settings, data, journal, clock).run()
+        run = BacktestEngine(settings, data, journal, clock).run(on_progress)
         trades = journal.list_trades(mode=TradeMode.BACKTEST)
         equity = journal.list_equity_snapshots(mode=TradeMode.BACKTEST)
     finally:

@@ -27,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: Typer's Rich panels label every flag ``<bool>`` and print a bare
+    # group's help while building the error that asks for it (so it showed twice).
+    rich_markup_mode=None,
 )
 app.add_typer(journal_app, name="journal")
 app.add_typer(db_app, name="db")
@@ -44,13 +47,27 @@ ConfigOption = Annotated[
 SimOption = Annotated[
     bool, typer.Option("--sim", help="Use the built-in simulated exchange, in-process.")
 ]
-DurationOption = Annotated[
-    float, typer.Option(help="Stop cleanly after this many seconds (0: until Ctrl-C / SIGTERM).")
-]
+DurationOption = Annotated[float, typer.Option(
+    min=0.0, help="Stop cleanly after this many seconds (0: until Ctrl-C / SIGTERM).")]
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"bot {version('liquidation-bot')}")
+        except PackageNotFoundError:  # running from a checkout that was never installed
+            typer.echo("bot (version unknown: not installed)")
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
+def _root(
+    _version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=_print_version,
+        help="Print the version and exit.")] = False,
+) -> None:
     """Liquidation-heatmap trading bot for Binance USDⓈ-M futures."""
 
 
@@ -77,8 +94,9 @@ def run(
 ) -> None:
     """Run the trading bot: live heatmap → LiquidationHunter → risk → orders → journal."""
     from bot.app.bootstrap import build_bot
-    from bot.cli.startup import load
-    from bot.cli.views.status import status_printer
+    from bot.cli.startup import load, terminal_console
+    from bot.cli.views.status import status_printer, stop_report
+    from bot.settings.models import mask_url_password
 
     if paper and live:
         raise fail("choose one of --paper and --live")
@@ -93,13 +111,18 @@ def run(
         if not 0 <= web_port <= 65535:
             raise fail(f"--web-port: expected 0..65535, got {web_port}")
         overrides["web.port"] = web_port
-    settings = load(config, overrides)
+    console = terminal_console()
+    settings = load(config, overrides, console=console)
     runner = build_bot(settings, use_sim=sim)
-    on_tick, finish = status_printer(runner, settings.run.mode)
+    on_tick, finish = status_printer(runner, settings.run.mode, console)
     try:
         runner.run(settings.run.duration, on_tick=on_tick)
     finally:
         finish()
+    status = runner.loop.status()
+    for line in stop_report(status.positions, status.prices,
+                            mask_url_password(settings.journal.url)):
+        typer.echo(line)
 
 
 @app.command()
@@ -167,14 +190,15 @@ def main() -> None:
     """Console entry point: run the app, turning expected errors into one-line messages.
 
     Usage mistakes exit 2 with ``error: ...`` on one line (not click's boxed panel), as do
-    configuration errors; Ctrl-C during start-up exits 130; bugs still show a traceback.
+    configuration errors and paths that cannot be read or written; Ctrl-C during start-up
+    exits 130; bugs still show a traceback.
     """
     try:
         result = app(standalone_mode=False)
     except TyperException as exc:  # click's usage errors, as Typer vendors them
         ctx = getattr(exc, "ctx", None)
-        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
-            typer.echo(ctx.get_help())
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            typer.echo(exc.format_message())  # the help text, printed once
         else:
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
             typer.echo(f"error: {exc.format_message()}{hint}", err=True)
@@ -184,6 +208,11 @@ def main() -> None:
         sys.exit(130)
     except BotError as exc:
         typer.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+    except OSError as exc:
+        # A path given on the command line that cannot be written or read (--out, FILE).
+        where = f"{exc.filename}: " if exc.filename else ""
+        typer.echo(f"error: {where}{exc.strerror or exc}", err=True)
         sys.exit(2)
     sys.exit(result if isinstance(result, int) else 0)
 

@@ -11,6 +11,7 @@ import typer
 from bot.app.marketdata import database_url, open_store
 from bot.backtest.grid import grid_jobs, grid_table, parse_grid, run_grid
 from bot.backtest.runs import BacktestRequest, run_backtest
+from bot.cli.views.progress import progress_bar
 from bot.errors import ConfigError
 from bot.settings import Settings
 from bot.settings.models import mask_url_password
@@ -34,8 +35,15 @@ def run_backtest_command(settings: Settings, *, config: Path | None,
         jobs = grid_jobs(config, overrides, parse_grid(grid), store_url, out, request)
         with open_store(store_url):
             pass  # migrate once here, not in every worker at the same time
+        finished = [0]
         try:
-            results = run_grid(jobs, workers=_WORKERS)
+            with progress_bar(f"grid: {len(jobs)} combinations") as advance:
+
+                def one_done() -> None:
+                    finished[0] += 1
+                    advance(finished[0], len(jobs))
+
+                results = run_grid(jobs, workers=_WORKERS, on_done=one_done)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         (out / "grid.txt").write_text(grid_table(results), encoding="utf-8")
@@ -45,7 +53,9 @@ def run_backtest_command(settings: Settings, *, config: Path | None,
     journal_url = database_url(journal, settings)
     with open_store(store_url) as store:
         try:
-            report = run_backtest(settings, store, request, journal_url)
+            with progress_bar("backtest (simulated time)") as advance:
+                report = run_backtest(settings, store, request, journal_url,
+                                      on_progress=advance)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
     (out / "report.txt").write_text(report.to_text(), encoding="utf-8")

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -13,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
+
+from bot.cli.options import check_symbol, check_symbols
+from bot.cli.views.progress import progress_bar
 
 if TYPE_CHECKING:
     from bot.marketdata.store import HistoryStore
@@ -27,9 +31,8 @@ ConfigOption = Annotated[
 ]
 DbOption = Annotated[str | None, typer.Option(
     "--db", help="Data store: SQLAlchemy URL or SQLite file (default: the journal database).")]
-SymbolsOption = Annotated[
-    str | None, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")
-]
+SymbolsOption = Annotated[str | None, typer.Option(
+    callback=check_symbols, help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")]
 FromOption = Annotated[str | None, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")]
 ToOption = Annotated[str | None, typer.Option("--to", help="End (exclusive), UTC.")]
 
@@ -71,7 +74,7 @@ def record(
     out: Annotated[str | None, typer.Option(
         "--out", help="SQLite file or SQLAlchemy URL (default: the journal database).")] = None,
     duration: Annotated[float, typer.Option(
-        help="Stop after this many seconds (0: until Ctrl-C / SIGTERM).")] = 0.0,
+        min=0.0, help="Stop after this many seconds (0: until Ctrl-C / SIGTERM).")] = 0.0,
     config: ConfigOption = None,
 ) -> None:
     """Record liquidations and 1 s mark prices into the store (resumable; gaps recorded)."""
@@ -82,9 +85,15 @@ def record(
     overrides: dict[str, object] = {"run.symbols": symbols} if symbols else {}
     settings = load(config, overrides)
     url = database_url(out, settings)
-    with open_store(url) as store, ShutdownRequest() as shutdown:
-        stats = run_recording(settings, store, use_sim=sim, duration=duration,
-                              wait=shutdown.wait)
+    with (open_store(url) as store, ShutdownRequest() as shutdown,
+          progress_bar(f"recording {', '.join(settings.run.symbols)} (seconds)") as advance):
+        started = time.monotonic()
+
+        def wait(seconds: float) -> bool:
+            advance(time.monotonic() - started, duration or None)
+            return shutdown.wait(seconds)
+
+        stats = run_recording(settings, store, use_sim=sim, duration=duration, wait=wait)
     typer.echo(f"recorded {stats.liquidations} liquidations ({stats.new_liquidations} new), "
                f"{stats.mark_prices} mark prices, {stats.gaps} gap(s), "
                f"{stats.parse_errors} malformed frame(s)")
@@ -95,6 +104,7 @@ def data_import(
     file: Annotated[Path, typer.Argument(help="Recorder CSV or Binance liquidationSnapshot CSV.",
                                          exists=True, dir_okay=False)],
     symbol: Annotated[str | None, typer.Option(
+        callback=check_symbol,
         help="Symbol of a liquidationSnapshot file whose name does not carry it.")] = None,
     db: DbOption = None,
     config: ConfigOption = None,
@@ -140,7 +150,8 @@ def data_export(
 def data_import_prices(
     file: Annotated[Path, typer.Argument(help="Candle CSV: time,open,high,low,close[,...].",
                                          exists=True, dir_okay=False)],
-    symbol: Annotated[str, typer.Option(help="The candles' symbol, e.g. BTCUSDT.")],
+    symbol: Annotated[str, typer.Option(callback=check_symbol,
+                                        help="The candles' symbol, e.g. BTCUSDT.")],
     db: DbOption = None,
     config: ConfigOption = None,
 ) -> None:
@@ -153,7 +164,8 @@ def data_import_prices(
 
 @data_app.command("download-prices")
 def data_download_prices(
-    symbols: Annotated[str, typer.Option(help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    symbols: Annotated[str, typer.Option(callback=check_symbols,
+                                         help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
     start: Annotated[str, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")],
     end: ToOption = None,
     timeframe: Annotated[str, typer.Option(help="Candle length: 1m, 5m, 1h, ... 1w.")] = "1m",
@@ -187,8 +199,12 @@ def data_download_prices(
     # Candles are public data: the gateway never gets the API keys.
     gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), utc_now)
     try:
-        with open_store(database_url(db, settings)) as store:
-            results = download_prices(store, gateway, names, timeframe, first, last, now)
+        with (open_store(database_url(db, settings)) as store,
+              progress_bar(f"downloading {timeframe} candles (symbols)") as advance):
+            results = []
+            for done, name in enumerate(names, start=1):
+                results += download_prices(store, gateway, [name], timeframe, first, last, now)
+                advance(done, len(names))
     finally:
         gateway.close()
     for r in results:
@@ -206,6 +222,7 @@ def replay(
     speed: Annotated[float, typer.Option(
         help="Simulated seconds per second (0: as fast as possible).")] = 60.0,
     symbol: Annotated[str | None, typer.Option(
+        callback=check_symbol,
         help="Symbol to show (default: the one with most liquidations).")] = None,
     db: DbOption = None,
     config: ConfigOption = None,

@@ -21,6 +21,7 @@ from bot.marketdata.columns import StoredMarks, event_columns, liquidation_colum
 from bot.marketdata.replay import MarksInMemory, ReplayStats, replay, replay_bulk
 from bot.marketdata.store import LiquidationEvent, MarkPoint
 from bot.settings import Settings
+from bot.settings.models import mask_url_password
 from bot.symbols import to_exchange_id
 
 Feed = Callable[[LiveLiquidationHeatmap, ManualClock, Callable[[], None] | None], ReplayStats]
@@ -35,6 +36,12 @@ def run_replay(settings: Settings, *, file: Path | None, store_url: str, start_m
     paced by their times.
     """
     with _source(file, store_url, start_ms, end_ms, speed) as (counts, first_ms, feed):
+        if not counts and start_ms is None and end_ms is None:
+            where = file if file is not None else mask_url_password(store_url)
+            typer.echo(f"error: no recorded liquidations at all in {where}: record some "
+                       "(bot record, or bot record --sim) or import a file (bot data import "
+                       "FILE) first", err=True)
+            raise typer.Exit(1)
         if not counts:
             typer.echo("nothing to replay in that period")
             return

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+from rich.console import Console
+
+from bot.journal.db import check_database_url
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -43,11 +47,23 @@ class ShutdownRequest:
         self.wait(duration if duration > 0 else None)
 
 
-def load(config: Path | None, overrides: Mapping[str, object] | None = None) -> Settings:
-    """Settings from every layer, then logging configured with secrets redacted."""
+def terminal_console() -> Console | None:
+    """One console for a live view and the log lines, when both streams are a terminal."""
+    if sys.stdout.isatty() and sys.stderr.isatty():
+        return Console()
+    return None
+
+
+def load(config: Path | None, overrides: Mapping[str, object] | None = None, *,
+         console: Console | None = None) -> Settings:
+    """Settings from every layer, then logging configured with secrets redacted.
+
+    ``console``: the terminal console a live view will use; log lines go through it too.
+    """
     settings = load_settings(config, overrides)
+    check_database_url(settings.journal.url, "journal.url")
     secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
                                               settings.exchange.api_secret,
                                               settings.web.token) if s is not None]
-    configure_logging(settings.logging.level, secrets)
+    configure_logging(settings.logging.level, secrets, console=console)
     return settings

@@ -18,7 +18,7 @@ What it offers:
 Importing the package has no side effects: nothing connects until asked.
 """
 
-from bot.journal.db import create_engine_for, make_session_factory
+from bot.journal.db import check_database_url, create_engine_for, make_session_factory
 from bot.journal.errors import (
     DuplicateClientOrderId,
     JournalError,
@@ -70,6 +70,7 @@ __all__ = [
     "TradeMode",
     "TradeRecord",
     "TradeStatus",
+    "check_database_url",
     "create_engine_for",
     "current_revision",
     "downgrade_to",

@@ -20,11 +20,17 @@ locked" when another connection committed in between (no busy wait helps that ca
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import ConfigError
+
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
 BUSY_TIMEOUT_MS = 5000
 """How long a SQLite connection waits for a lock held by another connection."""
@@ -38,6 +44,22 @@ _SQLITE_PRAGMAS = (
     f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
     "PRAGMA foreign_keys=ON",
 )
+
+
+def check_database_url(url: str, key: str) -> str:
+    """``url`` unchanged when SQLAlchemy can parse it and knows its dialect.
+
+    Raises:
+        ConfigError: naming ``key`` (``journal.url``, ``--db``) and the URL, password masked;
+            a driver that is not installed is named too.
+    """
+    try:
+        make_url(url).get_dialect()
+    except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as error:
+        shown = _PASSWORD.sub(r"\g<1>***@", url)
+        raise ConfigError(f"{key}: not a database URL SQLAlchemy can open, got {shown!r} "
+                          f"({type(error).__name__}: {error})") from None
+    return url
 
 
 def sqlite_file_path(url: str | URL) -> Path | None:

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
 
 from bot.domain import Signal
 from bot.journal.models import (
@@ -134,6 +135,30 @@ class EventStore(JournalStore):
             else:
                 row.value = value
                 row.updated_at = self._clock()
+
+    def replace_state(self, key: str, expected: str | None, value: str | None) -> bool:
+        """Set ``key`` to ``value`` (``None``: remove it) only if it now holds ``expected``.
+
+        An atomic compare-and-set, for flags two processes may race on (the run lock): the
+        row is read and written in one write transaction (SQLite's write lock at BEGIN, a
+        row lock on PostgreSQL), and two inserts of a missing key cannot both commit.
+        Returns whether the value was replaced.
+        """
+        try:
+            with self._write() as session:
+                row = session.get(BotStateRow, key, with_for_update=True)
+                if (None if row is None else row.value) != expected:
+                    return False
+                if row is None:
+                    if value is not None:
+                        session.add(BotStateRow(key=key, value=value, updated_at=self._clock()))
+                elif value is None:
+                    session.delete(row)
+                else:
+                    row.value, row.updated_at = value, self._clock()
+        except IntegrityError:  # another process inserted the key first
+            return False
+        return True
 
     def delete_state(self, key: str) -> None:
         """Remove a durable flag (no error when it was not set)."""

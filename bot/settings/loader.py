@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,13 @@ from bot.errors import ConfigError
 from bot.settings.messages import config_error, unknown_key_message
 from bot.settings.models import Settings
 from bot.settings.safety import refuse_exposed_keys
-from bot.settings.sources import Layers, expand_overrides, read_config_file, using_layers
+from bot.settings.sources import (
+    Layers,
+    expand_overrides,
+    read_config_file,
+    unknown_environment_names,
+    using_layers,
+)
 
 __all__ = ["DEFAULT_CONFIG_FILE", "find_config_file", "load_settings"]
 
@@ -43,6 +50,20 @@ def find_config_file(config_file: Path | str | None = None) -> Path | None:
     return None
 
 
+def refuse_unknown_environment(environ: Mapping[str, str]) -> None:
+    """Refuse ``BOT_*`` variables that name no setting, as unknown YAML keys are refused.
+
+    Raises:
+        ConfigError: one line per variable, naming it and the closest setting
+            (``BOT_RISK__KILL_SWTICH=true`` must not leave the kill switch off).
+    """
+    unknown = unknown_environment_names(Settings, environ)
+    if unknown:
+        raise ConfigError("\n".join(
+            f"environment variable {name}: {unknown_key_message(Settings, path)}"
+            for name, path in unknown))
+
+
 def load_settings(
     config_file: Path | str | None = None,
     overrides: Mapping[str, object] | None = None,
@@ -64,6 +85,7 @@ def load_settings(
             between 1 and 125, got 'banana'``), a key is unknown, or the file is missing,
             malformed or holds API keys while readable by others.
     """
+    refuse_unknown_environment(os.environ if env is None else env)
     path = find_config_file(config_file)
     _LOG.debug(
         "settings: config file %s", path if path is not None else "(none: built-in defaults)"

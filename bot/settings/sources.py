@@ -27,7 +27,14 @@ from pydantic_settings import (
 
 from bot.errors import ConfigError
 
-__all__ = ["Layers", "expand_overrides", "read_config_file", "settings_sources", "using_layers"]
+__all__ = [
+    "Layers",
+    "expand_overrides",
+    "read_config_file",
+    "settings_sources",
+    "unknown_environment_names",
+    "using_layers",
+]
 
 _LOG = logging.getLogger(__name__)
 
@@ -77,8 +84,8 @@ class BotEnvSource(EnvSettingsSource):
 
     Two departures from the stock source: a value that is not JSON reaches validation as text
     (so ``BOT_RUN__SYMBOLS=BTCUSDT,ETHUSDT`` works and bad JSON is reported against its key),
-    and ``BOT_<SECTION>__<NAME>`` naming no setting is ignored with a warning, as unknown
-    top-level ``BOT_*`` variables are ignored by pydantic-settings.
+    and ``BOT_<SECTION>__<NAME>`` naming no setting is dropped with a warning (``load_settings``
+    refuses such names before it gets here: see ``unknown_environment_names``).
     """
 
     def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str] | None) -> None:
@@ -117,6 +124,37 @@ class BotEnvSource(EnvSettingsSource):
                 )
                 del exploded[name]
         return exploded
+
+
+def unknown_environment_names(
+    settings_cls: type[BaseSettings], environ: Mapping[str, str]
+) -> list[tuple[str, list[str]]]:
+    """Every ``BOT_*`` variable of ``environ`` naming no section or setting, with its path.
+
+    ``BOT_RISK__KILL_SWTICH`` gives ``("BOT_RISK__KILL_SWTICH", ["risk", "kill_swtich"])``;
+    a whole section (``BOT_RISK='{...}'``) is a known name. Matching ignores case, as the
+    environment source does.
+    """
+    config = settings_cls.model_config
+    prefix = str(config.get("env_prefix", "")).lower()
+    delimiter = str(config.get("env_nested_delimiter") or "__")
+    unknown = []
+    for name in sorted(environ):
+        if not prefix or not name.lower().startswith(prefix):
+            continue
+        path = name[len(prefix):].lower().split(delimiter)
+        if not _names_a_setting(settings_cls, path):
+            unknown.append((name, path))
+    return unknown
+
+
+def _names_a_setting(settings_cls: type[BaseSettings], path: list[str]) -> bool:
+    section = settings_cls.model_fields.get(path[0])
+    if section is None or len(path) > 2:
+        return False
+    model = section.annotation
+    return len(path) == 1 or (isinstance(model, type) and issubclass(model, BaseModel)
+                              and path[1] in model.model_fields)
 
 
 def expand_overrides(overrides: Mapping[str, object]) -> dict[str, object]:

@@ -47,7 +47,12 @@ class ScriptedPrices:
     def __init__(self, clock: ManualClock) -> None:
         self._clock = clock
         self._prices: dict[str, float] = {}
+        self._frozen: dict[str, datetime] = {}
         self.polls = 0
+
+    def freeze(self, symbol: str) -> None:
+        """From now on ``symbol``'s price keeps the time it has now (it goes stale)."""
+        self._frozen[symbol] = self._clock()
 
     def set(self, symbol: str, price: float) -> None:
         """Set the next mark price of ``symbol``."""
@@ -57,7 +62,7 @@ class ScriptedPrices:
         """The scripted prices, as of now."""
         self.polls += 1
         now = self._clock()
-        return {s: MarkPrice(s, p, now) for s, p in self._prices.items()}
+        return {s: MarkPrice(s, p, self._frozen.get(s, now)) for s, p in self._prices.items()}
 
 
 @dataclass
@@ -98,7 +103,8 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 
 
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
-              hunter: LiquidationHunter | None = None, deferred: bool = False) -> Rig:
+              hunter: LiquidationHunter | None = None, deferred: bool = False,
+              symbols: tuple[str, ...] = (SYMBOL,)) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
@@ -117,7 +123,7 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     risk = RiskEngine(limits or RiskLimits(), store, clock)
     strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
     loop = TradingLoop(
-        symbols=[SYMBOL], heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
+        symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
         venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
         settings=LoopSettings(),
     )

@@ -4,6 +4,7 @@ in-process simulator, a real SQLite journal, real ccxt."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -79,13 +80,17 @@ def test_run_through_typer_runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     journal = open_journal(f"sqlite:///{tmp_path / 'journal.db'}")
     assert journal.list_equity_snapshots()
+    assert f"journal: sqlite:///{tmp_path / 'journal.db'} (bot journal to review)" in (
+        result.stdout)
+    left = [line for line in result.stdout.splitlines() if line.startswith("left open: ")]
+    assert len(left) == len(journal.open_trades())
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["run", "--paper", "--live"], "choose one of --paper and --live"),
-        (["run", "--live", "--sim", "--duration", "1"], "BOT_EXCHANGE__API_KEY"),
+        (["run", "--live", "--duration", "1"], "BOT_EXCHANGE__API_KEY"),
     ],
 )
 def test_run_refusals_are_one_line(tmp_path: Path, args: list[str], message: str) -> None:
@@ -95,3 +100,40 @@ def test_run_refusals_are_one_line(tmp_path: Path, args: list[str], message: str
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("symbols", "message"), [
+    ("BTCUSD", "error: run.symbols: not listed by the simulator: BTCUSD (closest: BTCUSDT"),
+    ("ETHUSDT,DOGEUSDT", "error: run.symbols: not listed by the simulator: DOGEUSDT (closest:"),
+])
+def test_run_refuses_symbols_the_simulator_does_not_list(tmp_path: Path, symbols: str,
+                                                         message: str) -> None:
+    result = subprocess.run(
+        [*bot_command(), "run", "--paper", "--sim", "--symbols", symbols, "--duration", "20"],
+        env=_env(tmp_path), cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "journal.db").exists()  # refused before anything was opened
+
+
+@pytest.mark.slow
+def test_live_sim_rehearsal_needs_no_keys_and_logs_none(tmp_path: Path) -> None:
+    env = {k: v for k, v in _env(tmp_path).items() if not k.startswith("BOT_EXCHANGE__API")}
+
+    result = subprocess.run(
+        [*bot_command(), "run", "--live", "--sim", "--symbols", "BTCUSDT", "--duration", "3",
+         "--config", str(FAST)],
+        env={**env, "BOT_LOGGING__LEVEL": "DEBUG"}, cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "LIVE TRADING" in result.stdout
+    assert "'api_key': '***', 'api_secret': '***'" in result.stderr
+    # The simulator draws 64-character credentials: none may reach any output.
+    output = result.stdout + result.stderr
+    assert re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])", output) == []

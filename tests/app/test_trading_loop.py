@@ -97,3 +97,35 @@ def test_stop_closes_positions_when_asked_and_snapshots_equity(tmp_path: Path) -
     assert rig.journal.list_equity_snapshots()
     rig.tick(100.0)  # stopped: no new entry
     assert len(rig.journal.list_trades()) == 1
+
+
+def test_a_stale_symbol_pauses_entries_for_itself_only(tmp_path: Path) -> None:
+    rig = build_rig(tmp_path, symbols=(SYMBOL, "OTHERUSDT"))  # OTHERUSDT never gets a price
+    short_cluster_above(rig.heatmap, rig.clock(), 103.5)
+
+    rig.tick(100.0)
+
+    (opened,) = rig.journal.open_trades()
+    assert opened.symbol == SYMBOL
+    status = rig.loop.status()
+    assert status.entries_paused == "OTHERUSDT: mark price stale"
+    events = [(e.kind, e.reason, e.detail) for e in rig.journal.list_risk_events()]
+    assert ("health", "entries paused", "OTHERUSDT: mark price stale") in events
+
+
+def test_a_symbol_whose_price_goes_stale_is_refused_with_that_reason(tmp_path: Path) -> None:
+    rig = build_rig(tmp_path, symbols=(SYMBOL, "OTHERUSDT"))
+    rig.prices.set("OTHERUSDT", 5.0)
+    rig.tick(100.0)  # both fresh: no pause
+    assert rig.loop.status().entries_paused is None
+    short_cluster_above(rig.heatmap, rig.clock(), 103.5)
+    rig.prices.freeze(SYMBOL)  # SYMBOL's price stops updating, OTHERUSDT's does not
+    rig.clock.advance(10)
+
+    rig.tick(100.0)
+
+    assert rig.journal.open_trades() == []
+    assert rig.loop.status().entries_paused == f"{SYMBOL}: mark price stale"
+    (signal,) = rig.journal.list_signals()
+    assert signal.outcome == "ignored"
+    assert signal.reason == f"entries paused: {SYMBOL}: mark price stale"

@@ -149,3 +149,36 @@ def test_a_period_without_prices_is_refused(sim_db: Path, tmp_path: Path) -> Non
                          f"sqlite:///{tmp_path / 'j.db'}")
     finally:
         engine.dispose()
+
+
+def test_backtest_logs_are_stamped_with_simulated_time(
+        sim_db: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("INFO"):
+        report = _run(sim_db, tmp_path / "journal.db")
+
+    start_s = report.run.start_ms / 1000
+    end_s = report.run.end_ms / 1000
+    during = [r for r in caplog.records if r.name.startswith(("bot.app", "bot.risk"))]
+    assert during
+    assert all(start_s <= r.created <= end_s for r in during)
+
+
+def test_backtest_and_grid_report_progress(sim_db: Path, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+    engine = create_engine_for(f"sqlite:///{sim_db}")
+    try:
+        run_backtest(_settings(), HistoryStore(engine), REQUEST, f"sqlite:///{tmp_path / 'j.db'}",
+                     on_progress=lambda done, total: seen.append((done, total)))
+    finally:
+        engine.dispose()
+    done_jobs: list[int] = []
+    jobs = grid_jobs(None, {"run.symbols": ",".join(SYMBOLS)},
+                     parse_grid(["strategy.min_strength=0.5,0.6"]), f"sqlite:///{sim_db}",
+                     tmp_path, REQUEST)
+
+    run_grid(jobs, workers=1, on_done=lambda: done_jobs.append(1))
+
+    assert len(seen) >= 2
+    assert seen[-1][0] == seen[-1][1]  # the last call says: all of it
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert len(done_jobs) == 2

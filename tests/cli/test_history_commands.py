@@ -210,7 +210,8 @@ def test_backtest_journal_is_what_bot_journal_and_its_summary_show(
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     listing = json.loads(_ok("journal", "--mode", "backtest", "--format", "json").stdout)
     summary = json.loads(_ok("journal", "--mode", "backtest", "summary", "--json").stdout)
-    everything = json.loads(_ok("journal", "summary", "--json").stdout)
+    everything = json.loads(_ok("journal", "summary", "--json", "--mode", "all").stdout)
+    default = json.loads(_ok("journal", "summary", "--json").stdout)
     table = _ok("journal", "--mode", "backtest").stdout
     summary_table = _ok("journal", "--mode", "backtest", "summary").stdout
     paper_trades = json.loads(_ok("journal", "--mode", "paper", "--format", "json").stdout)
@@ -225,12 +226,12 @@ def test_backtest_journal_is_what_bot_journal_and_its_summary_show(
     for key in ("closed_trades", "wins", "losses", "net_pnl", "fees", "win_rate",
                 "max_drawdown", "max_drawdown_pct"):
         assert summary[key] == pytest.approx(figures[key]), key
-    # without --mode the paper trade joins in, open, so it changes no score
-    assert everything["open_trades"] == figures["open_trades"] + 1
-    for key in ("closed_trades", "net_pnl", "fees", "win_rate", "profit_factor"):
-        assert everything[key] == pytest.approx(figures[key]), key
-    assert f"{len(listing)} trade(s)" in table
-    assert table.count("backtest") == len(listing)
+    # --mode all keeps each mode apart; without --mode only the configured one (paper)
+    assert everything["paper"]["open_trades"] == 1
+    assert (default["mode"], default["open_trades"], default["closed_trades"]) == ("paper", 1, 0)
+    for key in ("closed_trades", "open_trades", "net_pnl", "fees", "win_rate", "profit_factor"):
+        assert everything["backtest"][key] == pytest.approx(figures[key]), key
+    assert f"{len(listing)} trade(s), mode backtest" in table  # one mode: named in the title
     assert f"{figures['closed_trades']} / 0 / 0" in summary_table
     # the backtest touched nothing but its own rows
     assert [t["symbol"] for t in paper_trades] == ["XRPUSDT"]
@@ -242,9 +243,9 @@ def test_a_backtest_rerun_replaces_the_previous_one_in_the_journal(
     args = ["backtest", "--db", str(sim_db), "--symbols", "BTCUSDT", "--from",
             "2025-01-27T00:00", "--to", "2025-01-27T00:10", "--out", str(tmp_path / "r")]
     _ok(*args)
-    first = _ok("journal", "--format", "json").stdout
+    first = _ok("journal", "--mode", "backtest", "--format", "json").stdout
     _ok(*args)
-    second = _ok("journal", "--format", "json").stdout
+    second = _ok("journal", "--mode", "backtest", "--format", "json").stdout
 
     assert json.loads(first)
     assert second == first
@@ -445,3 +446,14 @@ def test_replay_of_a_missing_file_is_a_one_line_error(
     [line] = err.strip().splitlines()
     assert line.startswith("error: ")
     assert "missing.csv" in line
+
+
+def test_replay_without_any_data_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_JOURNAL__URL", f"sqlite:///{tmp_path / 'empty.db'}")
+
+    result = CliRunner().invoke(app, ["replay", "--speed", "0"])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: no recorded liquidations at all in sqlite:///")
+    assert "bot record" in result.stderr

@@ -131,3 +131,109 @@ def test_bad_config_values_exit_2_naming_the_key(
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.fixture
+def two_modes(journal_env: dict[str, str]) -> dict[str, str]:
+    """The paper journal above plus a backtest account of 1k next to the paper 10k, both flat."""
+    repo = open_journal(journal_env["BOT_JOURNAL__URL"])
+    trade_id = repo.open_trade(NewTrade(symbol="BTCUSDT", side=PositionSide.LONG,
+                                        mode=TradeMode.BACKTEST, entry_time=T0,
+                                        entry_price=50_000.0, quantity=0.01,
+                                        client_order_id="bt-0", fees=0.1))
+    repo.close_trade(trade_id, exit_time=T0 + timedelta(minutes=1), exit_price=51_000.0,
+                     pnl=100.0, fees=0.2, reason="take_profit")
+    for minute in range(3):
+        at = T0 + timedelta(minutes=minute)
+        repo.record_equity_snapshot(mode=TradeMode.PAPER, equity=10_000.0, balance=10_000.0,
+                                    at=at)
+        repo.record_equity_snapshot(mode=TradeMode.BACKTEST, equity=1_000.0, balance=1_000.0,
+                                    at=at + timedelta(seconds=30))
+    return journal_env
+
+
+def test_journal_shows_the_configured_mode_only(two_modes: dict[str, str]) -> None:
+    default = CliRunner().invoke(app, ["journal", "--format", "json"])
+    backtest = CliRunner().invoke(app, ["journal", "--format", "json", "--mode", "backtest"])
+    every = CliRunner().invoke(app, ["journal", "--format", "json", "--mode", "all"])
+
+    assert {t["mode"] for t in json.loads(default.stdout)} == {"paper"}
+    assert [t["client_order_id"] for t in json.loads(backtest.stdout)] == ["bt-0"]
+    modes = [t["mode"] for t in json.loads(every.stdout)]
+    assert modes == sorted(modes, key=["paper", "live", "backtest"].index)  # grouped by mode
+    assert len(modes) == 4
+
+
+def test_summary_never_adds_modes_together(two_modes: dict[str, str]) -> None:
+    default = json.loads(CliRunner().invoke(app, ["journal", "summary", "--json"]).stdout)
+    every = json.loads(CliRunner().invoke(
+        app, ["journal", "summary", "--json", "--mode", "all"]).stdout)
+    group_option = json.loads(CliRunner().invoke(
+        app, ["journal", "--mode", "backtest", "summary", "--json"]).stdout)
+
+    assert default["mode"] == "paper"
+    assert default["net_pnl"] == pytest.approx(1.5)
+    assert default["max_drawdown_pct"] == pytest.approx(0.0)  # flat 10k, not 10k vs 1k
+    assert set(every) == {"paper", "live", "backtest"}
+    assert every["backtest"]["net_pnl"] == pytest.approx(100.0)
+    assert every["backtest"]["max_drawdown_pct"] == pytest.approx(0.0)
+    assert group_option["mode"] == "backtest"
+
+
+def test_summary_tables_name_their_mode(two_modes: dict[str, str]) -> None:
+    result = CliRunner().invoke(app, ["journal", "summary", "--mode", "all"])
+
+    assert result.exit_code == 0, result.output
+    assert "Summary (paper)" in result.stdout
+    assert "Summary (backtest)" in result.stdout
+
+
+def test_journal_in_an_empty_folder_creates_no_database(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_JOURNAL__URL", "sqlite:///bot-journal.db")
+
+    result = subprocess.run([*bot_command(), "journal"], capture_output=True, text=True,
+                            check=False, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no journal at ")
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_journal_lists_duration_pnl_pct_and_reasons(journal_env: dict[str, str]) -> None:
+    rows = json.loads(CliRunner().invoke(app, ["journal", "--format", "json"]).stdout)
+    table = CliRunner().invoke(app, ["journal"]).stdout
+
+    btc = next(r for r in rows if r["symbol"] == "BTCUSDT")
+    assert btc["duration_seconds"] == 300.0
+    assert btc["duration"] == "5 min"
+    assert btc["pnl_pct"] == pytest.approx(8.0 / 900.0 * 100)
+    assert btc["exit_reason"] == "take_profit"
+    for column in ("duration", "pnl pct", "entry reason", "exit reason"):
+        assert column in table
+
+
+def test_journal_signals_profit_and_show(journal_env: dict[str, str]) -> None:
+    signals = CliRunner().invoke(app, ["journal", "signals", "--format", "json"])
+    daily = json.loads(CliRunner().invoke(
+        app, ["journal", "profit", "--by", "day", "--format", "json"]).stdout)
+    monthly_csv = CliRunner().invoke(app, ["journal", "profit", "--by", "month",
+                                           "--format", "csv"]).stdout
+    monthly_table = CliRunner().invoke(app, ["journal", "profit", "--by", "month"]).stdout
+    shown = json.loads(CliRunner().invoke(app, ["journal", "show", "1", "--format",
+                                                "json"]).stdout)
+    missing = CliRunner().invoke(app, ["journal", "show", "99"])
+
+    assert signals.exit_code == 0, signals.output
+    assert json.loads(signals.stdout) == []
+    assert [(d["period"], d["trades"], d["net_pnl"]) for d in daily] == [
+        ("2026-03-02", 2, pytest.approx(1.5))]
+    assert monthly_csv.splitlines() == [
+        "mode,period,trades,wins,losses,net_pnl,fees,profit_factor",
+        "paper,2026-03,2,1,1,1.5,2.0,1.2307692307692308"]
+    assert "1.23" in monthly_table
+    assert shown[0]["kind"] == "trade"
+    assert shown[0]["id"] == 1
+    assert missing.exit_code == 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.errors import ConfigError
 from bot.settings import Settings, load_settings
 from tests.settings.conftest import WriteYaml
 
@@ -169,16 +170,32 @@ def test_plain_settings_reads_environment_but_no_yaml(
     assert settings.risk.max_open_positions == 2
 
 
-def test_unknown_environment_names_are_ignored_with_a_warning(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    env = {"BOT_RISK__MAX_LEVERAG": "50", "BOT_UNRELATED": "x", "BOT_RISK__MAX_LEVERAGE": "6"}
+@pytest.mark.parametrize(("name", "expected"), [
+    ("BOT_RISK__KILL_SWTICH", "environment variable BOT_RISK__KILL_SWTICH: risk.kill_swtich: "
+                              "unknown setting (did you mean risk.kill_switch?)"),
+    ("BOT_RISKK__KILL_SWITCH", "environment variable BOT_RISKK__KILL_SWITCH: "
+                               "riskk.kill_switch: unknown setting"),
+    ("BOT_UNRELATED", "environment variable BOT_UNRELATED: unrelated: unknown setting"),
+    ("bot_risk__max_leverag", "risk.max_leverag: unknown setting (did you mean "
+                              "risk.max_leverage?)"),
+    ("BOT_RISK__MAX_LEVERAGE__X", "risk.max_leverage.x: unknown setting"),
+])
+def test_unknown_environment_names_are_refused_naming_the_variable(name: str,
+                                                                    expected: str) -> None:
+    env = {name: "true", "BOT_RISK__MAX_LEVERAGE": "6"}
 
-    with caplog.at_level("WARNING", logger="bot.settings"):
-        settings = load_settings(env=env)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(env=env)
 
-    assert settings.risk.max_leverage == 6.0
-    assert "BOT_RISK__MAX_LEVERAG:" in caplog.text
+    assert expected in str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_known_environment_names_and_whole_sections_are_taken() -> None:
+    settings = load_settings(env={"BOT_RISK__MAX_LEVERAGE": "6", "bot_run__mode": "paper",
+                                  "BOT_PAPER": '{"starting_balance": 500}'})
+
+    assert (settings.risk.max_leverage, settings.paper.starting_balance) == (6.0, 500.0)
 
 
 def test_settings_are_frozen() -> None:

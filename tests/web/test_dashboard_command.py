@@ -20,8 +20,8 @@ __all__ = ["sim_db"]  # the recorded simulator hour, a fixture
 def _dashboard(tmp_path: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [*bot_command(), "dashboard", "--port", "0", "--duration", "60", *args],
-        cwd=tmp_path, env={**os.environ, "BOT_WEB__TOKEN": "dashboard-token"}, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
+        cwd=tmp_path, env={**os.environ, "BOT_WEB__TOKEN": "dashboard-token"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline()
     assert "read-only journal" in line, line + (process.stderr.read() if process.stderr else "")
