@@ -244,9 +244,9 @@ class PositionTracker:
         try:
             answer = self._guard.call(lambda: self._gateway.create_market_order(
                 p.symbol, side, p.quantity, exit_id, reduce_only=True))
-        except InvalidOrder as exc:  # reduce-only refused: the position is already gone
+        except InvalidOrder as exc:
             self._journal.update_order(exit_id, status=JournalStatus.REJECTED, error=str(exc))
-            return self.finish(held, self.closure_from_exchange(held))
+            return self._exit_refused(held, exc)
         crash("after_exit_reply")
         self._journal.update_order(exit_id, status=journal_status(answer),
                                    exchange_order_id=answer.id, filled_quantity=answer.filled,
@@ -254,6 +254,29 @@ class PositionTracker:
         price = answer.average_price or self._marks.get(p.symbol, p.entry_price)
         closed = self._closed(held, price, reason, exit_id)
         return self.finish(held, closed)
+
+    def _exit_refused(self, held: Held, error: InvalidOrder) -> ClosedPosition:
+        """A refused exit says nothing about the position: ask the exchange what is open.
+
+        Gone (a reduce-only order with nothing to reduce): the closure is found as for any
+        position that went away. Still open (a filter, a precision, the bot's own size
+        check): nothing is cancelled or forgotten; the protection is checked on the next
+        poll and the refusal is raised to the caller.
+
+        Raises:
+            InvalidOrder: the position is still open on the exchange.
+        """
+        symbol = held.position.symbol
+        still_open = any(p.symbol == symbol for p in self._guard.call(
+            lambda: self._gateway.fetch_positions([symbol])))
+        if not still_open:
+            return self.finish(held, self.closure_from_exchange(held))
+        held.protected = False  # the next poll makes sure the stop and target are there
+        log.error("%s: exit refused (%s); the position is still open and stays protected",
+                  symbol, error)
+        self._event("exit_refused", "exit refused: position still open, protection kept",
+                    held, str(error))
+        raise InvalidOrder(f"{symbol}: exit refused, position still open: {error}") from error
 
     def finish(self, held: Held, closed: ClosedPosition) -> ClosedPosition:
         """Cancel what protection is left, journal a self-journaled trade, forget it."""

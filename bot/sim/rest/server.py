@@ -48,6 +48,14 @@ _BAN_MSG = (
     "Way too many requests; IP(127.0.0.1) banned until {until}. "
     "Please use the websocket for live updates to avoid bans."
 )
+_NEW_ORDER_PATH = "/fapi/v1/order"
+# Binance's wording of the refusals ``RestFaults.refuse_order_next`` sends.
+_REFUSALS = {
+    -1013: "Filter failure: LOT_SIZE",
+    -1106: "Parameter 'reduceOnly' sent when not required.",
+    -1111: "Precision is over the maximum defined for this asset.",
+    -4005: "Quantity greater than max quantity.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +215,8 @@ class SimRestServer(Startable):
             self._auth.received()
         if self._inject_refusal(handler):
             return
+        if target.path == _NEW_ORDER_PATH and method == "POST" and self._refuse_order(handler):
+            return
         self._answer(handler, route, target.query, body)
 
     def _answer(self, handler: _Handler, route: Route, query: str, body: str) -> None:
@@ -249,6 +259,14 @@ class SimRestServer(Startable):
             _send_text(handler, status, status.phrase)
             return True
         return False
+
+    def _refuse_order(self, handler: _Handler) -> bool:
+        if not self.faults.take("refuse_order_next"):
+            return False
+        code = self.faults.refusal_code
+        message = _REFUSALS.get(code, "Order refused by the simulator's fault injection.")
+        self._send_json(handler, HTTPStatus.BAD_REQUEST, {"code": code, "msg": message})
+        return True
 
     def _send_json(
         self,
