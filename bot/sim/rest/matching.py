@@ -40,6 +40,7 @@ from bot.sim.rest.accounts import Account, AccountConfig, Liquidated, MarginType
 from bot.sim.rest.brackets import MAX_LEVERAGE, Brackets
 from bot.sim.rest.checks import check_algo, check_client_id, check_time_in_force, crosses
 from bot.sim.rest.filters import SymbolFilters
+from bot.sim.rest.ledger import Ledger
 from bot.sim.rest.orders import (
     ZERO,
     AlgoOrder,
@@ -87,6 +88,8 @@ class MatchingEngine:
         self._orders: OrderStore[Order] = OrderStore()
         self._algos: OrderStore[AlgoOrder] = OrderStore()
         self._next_order_id = 4_000_000_001
+        self.ledger = Ledger()
+        self._dual_side = False
         self._next_algo_id = 1_000_000_001
 
     # -- reading ----------------------------------------------------------------------------
@@ -140,6 +143,24 @@ class MatchingEngine:
             if self._orders.open_orders(symbol) or self._algos.open_orders(symbol):
                 raise errors.MARGIN_TYPE_OPEN_ORDERS()
             pos.margin_type = margin_type
+
+    @property
+    def dual_side(self) -> bool:
+        """Whether the account is in hedge (dual-side) position mode."""
+        return self._dual_side
+
+    def set_dual_side(self, dual: bool) -> None:
+        """Switch one-way / hedge mode; Binance refuses with positions or open orders."""
+        with self._lock:
+            if dual == self._dual_side:
+                raise errors.ApiError(-4059, "No need to change position side.")
+            if self._account.open_positions():
+                raise errors.ApiError(-4068, "Position side cannot be changed if there "
+                                             "exists position.")
+            if self._orders.open_orders() or self._algos.open_orders():
+                raise errors.ApiError(-4067, "Position side cannot be changed if there "
+                                             "exists open orders.")
+            self._dual_side = dual
 
     # -- regular orders ---------------------------------------------------------------------
 
@@ -338,8 +359,12 @@ class MatchingEngine:
         if order.reduce_only:
             quantity = min(quantity, self._account.reducible_quantity(order.symbol, order.side))
         if quantity > 0:
-            self._account.apply_fill(order.symbol, order.side, quantity, price, fee_rate, now)
+            realised, fee = self._account.apply_fill(order.symbol, order.side, quantity, price,
+                                                     fee_rate, now)
             order.record_fill(quantity, price, now)
+            self.ledger.record(order.order_id, order.symbol, order.side, price, quantity,
+                               commission=fee, realized_pnl=realised,
+                               maker=fee_rate == self._config.maker_fee, now_ms=now)
         if order.is_open and order.reduce_only:
             # The part beyond the position can never execute as a reduction.
             order.close("EXPIRED", now)
@@ -384,6 +409,9 @@ class MatchingEngine:
         order = liquidation_order(self._next_order_id, event, price, now)
         self._next_order_id += 1
         self._orders.add(order)
+        # The whole margin is lost: that is the liquidation fill's realised PnL.
+        self.ledger.record(order.order_id, event.symbol, event.side, price, event.quantity,
+                           commission=ZERO, realized_pnl=-event.loss, maker=False, now_ms=now)
 
     def _tidy(self) -> None:
         for order in self._orders.open_orders():

@@ -15,6 +15,7 @@ from bot.sim.market import SimMarket
 from bot.sim.rest import errors
 from bot.sim.rest.accounts import MarginType, OrderSide
 from bot.sim.rest.klines import SyntheticKlines
+from bot.sim.rest.ledger import HistoryQuery, fill_json, income_json
 from bot.sim.rest.market_data import PriceHistory, exchange_info, premium_index, ticker_24h
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.orders import ALGO_TYPES, REGULAR_TYPES, ZERO, AlgoRequest, OrderRequest
@@ -74,6 +75,10 @@ def build_routes(
         ("GET", "/fapi/v1/algoOrder"): Route(private.query_algo, signed=True),
         ("DELETE", "/fapi/v1/algoOrder"): Route(private.cancel_algo, signed=True),
         ("GET", "/fapi/v1/openAlgoOrders"): Route(private.open_algos, signed=True),
+        ("GET", "/fapi/v1/userTrades"): Route(private.user_trades, signed=True),
+        ("GET", "/fapi/v1/income"): Route(private.income, signed=True),
+        ("GET", "/fapi/v1/positionSide/dual"): Route(private.position_mode, signed=True),
+        ("POST", "/fapi/v1/positionSide/dual"): Route(private.set_position_mode, signed=True),
     }
 
 
@@ -190,6 +195,33 @@ class _Private:
     def open_algos(self, p: Params) -> object:
         algos = self._engine.open_algos(_symbol(self._engine, p))
         return [algo_json(a, self._engine.filters(a.symbol)) for a in algos]
+
+    def user_trades(self, p: Params) -> object:
+        query = _history_query(self._engine, p, symbol_required=True)
+        filters = self._engine.filters(str(query.symbol))
+        return [fill_json(f, filters) for f in self._engine.ledger.fills(query)]
+
+    def income(self, p: Params) -> object:
+        query = _history_query(self._engine, p, symbol_required=False)
+        return [income_json(i) for i in self._engine.ledger.income(query)]
+
+    def position_mode(self, _: Params) -> object:
+        return {"dualSidePosition": self._engine.dual_side}
+
+    def set_position_mode(self, p: Params) -> object:
+        dual = p.choice("dualSidePosition", ("true", "false", "True", "False"))
+        self._engine.set_dual_side(dual.lower() == "true")
+        return {"code": 200, "msg": "success"}
+
+
+def _history_query(engine: MatchingEngine, p: Params, *, symbol_required: bool) -> HistoryQuery:
+    symbol = _required_symbol(engine, p) if symbol_required else _symbol(engine, p)
+    return HistoryQuery(
+        symbol=symbol, order_id=p.integer("orderId"), from_id=p.integer("fromId"),
+        start_ms=p.integer("startTime"), end_ms=p.integer("endTime"),
+        limit=p.integer("limit") or (500 if symbol_required else 100),
+        income_type=p.text("incomeType"),
+    )
 
 
 def _symbol(engine: MatchingEngine, p: Params) -> str | None:
