@@ -11,6 +11,7 @@ import logging
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
@@ -26,10 +27,19 @@ from bot.journal import (
     TradeStatus,
     open_journal,
 )
-from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
+from bot.risk import (
+    CachedRiskStateStore,
+    CallableRiskStateStore,
+    RiskEngine,
+    RiskLimits,
+    ScopedRiskStateStore,
+)
 from bot.settings import Settings, validate_for_live
 from bot.sim import MarketConfig, SimExchange
 from strategies.liquidation_hunter import LiquidationHunter
+
+if TYPE_CHECKING:  # bot.exchange loads ccxt: imported where it is used
+    from bot.exchange import RequestGate
 
 log = logging.getLogger(__name__)
 
@@ -110,9 +120,11 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
 
 
 def build_risk(settings: Settings, journal: JournalRepository, clock: Clock) -> RiskEngine:
-    """The risk engine; its durable state lives in the journal's ``bot_state`` table."""
+    """The risk engine; its durable state lives in the journal's ``bot_state`` table, kept
+    apart per trading mode (paper and live may share one journal file)."""
     limits = RiskLimits(**settings.risk.model_dump())
-    store = CachedRiskStateStore(CallableRiskStateStore(journal.get_state, journal.set_state))
+    shared = CallableRiskStateStore(journal.get_state, journal.set_state)
+    store = CachedRiskStateStore(ScopedRiskStateStore(shared, settings.run.mode))
     return RiskEngine(limits, store, clock)
 
 
@@ -152,13 +164,15 @@ def paper_account_from(trades: Sequence[TradeRecord],
     return balance, open_positions
 
 
-def build_mark_prices(settings: Settings, clock: Clock, resources: Resources) -> MarkPriceSource:
-    """The ccxt mark-price feed (public endpoint: paper mode holds no keys)."""
+def build_mark_prices(settings: Settings, clock: Clock, resources: Resources,
+                      gate: RequestGate) -> MarkPriceSource:
+    """The ccxt mark-price feed (public endpoint: paper mode holds no keys), obeying the
+    bot's one request ``gate``."""
     from bot.exchange import build_mark_price_feed
 
     return build_mark_price_feed(
         settings.exchange, clock, resources.add, with_keys=False,
-        max_age_seconds=settings.risk.max_price_age_seconds,
+        max_age_seconds=settings.risk.max_price_age_seconds, gate=gate,
     )
 
 
@@ -171,6 +185,10 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             resources.add(sim.stop)
             settings = with_simulator_urls(settings, sim)
         mode = TradeMode(settings.run.mode)
+        from bot.exchange import RequestGate
+
+        # One brake for every request of this bot: Binance limits and bans per IP.
+        gate = RequestGate(clock)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             validate_for_live(settings)
@@ -178,12 +196,12 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             from bot.app.live import build_live_venue, open_live_journal
 
             journal: JournalRepository = open_live_journal(settings.journal.url, clock)
-            venue = build_live_venue(settings, journal, clock, resources.add)
+            venue = build_live_venue(settings, journal, clock, resources.add, gate=gate)
         else:
             journal = open_journal(settings.journal.url, clock)
             venue = build_paper_venue(settings, journal, clock)
         heatmap = build_heatmap(settings, clock)
-        prices = build_mark_prices(settings, clock, resources)
+        prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
         loop = TradingLoop(
@@ -191,6 +209,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock),
             venue=venue,
             trade_log=TradeLog(journal, mode, clock), clock=clock,
+            exchange_blocked=gate.blocked_reason,
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,

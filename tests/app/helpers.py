@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -47,6 +47,7 @@ class ScriptedPrices:
         self._clock = clock
         self._prices: dict[str, float] = {}
         self.polls = 0
+        self.stamp: datetime | None = None  # set: every price carries this exchange time
 
     def set(self, symbol: str, price: float) -> None:
         """Set the next mark price of ``symbol``."""
@@ -55,7 +56,7 @@ class ScriptedPrices:
     def poll(self) -> Mapping[str, MarkPrice]:
         """The scripted prices, as of now."""
         self.polls += 1
-        now = self._clock()
+        now = self.stamp or self._clock()
         return {s: MarkPrice(s, p, now) for s, p in self._prices.items()}
 
 
@@ -97,7 +98,8 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 
 
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
-              hunter: LiquidationHunter | None = None) -> Rig:
+              hunter: LiquidationHunter | None = None,
+              exchange_blocked: Callable[[], str | None] | None = None) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal."""
     clock = ManualClock()
     url = f"sqlite:///{tmp_path / 'journal.db'}"
@@ -112,6 +114,6 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     loop = TradingLoop(
         symbols=[SYMBOL], heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
         venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock), clock=clock,
-        settings=LoopSettings(),
+        settings=LoopSettings(), exchange_blocked=exchange_blocked,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

@@ -261,21 +261,19 @@ class LiveExecution:
             return None if held is None else held.position
 
     def balance(self) -> float:
-        """The futures wallet balance in USDT (fetched, reused for a few seconds)."""
-        return self._account.balance().total
+        """The futures wallet balance in USDT, unrealised PnL left out (fetched, reused for
+        a few seconds)."""
+        return self._account.balance().wallet
 
     def free_balance(self) -> float:
         """The balance available for new margin, as the exchange reports it."""
         return self._account.balance().free
 
     def equity(self) -> float:
-        """Wallet balance plus the unrealised PnL of open positions at their last marks."""
-        with self._lock:
-            positions = self._tracker.positions()
-            marks = dict(self._marks)
-        unrealised = sum(p.unrealised_pnl(marks[p.symbol][0])
-                         for p in positions if p.symbol in marks)
-        return self.balance() + unrealised
+        """The exchange's margin balance: the wallet plus the unrealised PnL of open
+        positions, as Binance computes it (adding the bot's own estimate to it would count
+        the unrealised PnL twice)."""
+        return self._account.balance().total
 
     def mark_price(self, symbol: str) -> tuple[float, datetime] | None:
         """The latest mark of ``symbol`` and its time, or ``None``."""
@@ -365,7 +363,7 @@ class LiveExecution:
         return True
 
     def _poll(self) -> None:
-        if not self._tracker.anything_to_follow() or self._guard.halted:
+        if self._guard.halted:
             return
         try:
             self._tracker.poll(self._inflight)

@@ -296,9 +296,7 @@ class Reconciler:
                 continue
             found = self._gateway.fetch_order(trade.symbol, row.client_order_id)
             if found is not None and found.filled > 0 and found.average_price:
-                return ClosedPosition(held.position, found.average_price, self._clock(), "exit",
-                                      found.average_price * found.filled
-                                      * self._policy.taker_fee_rate, row.client_order_id)
+                return self._tracker.exit_from_order(held, found, "exit", row.client_order_id)
         return None
 
     def _protect(self, action: Action) -> str:

@@ -129,7 +129,7 @@ def _against_position(facts: SymbolFacts, expected: tuple[str, PositionSide, flo
     if position is None:
         actions.append(Action("close_trade", entry_id))
         return Plan(facts.symbol, tuple(actions))
-    if position.side != side or not _same_quantity(position.quantity, quantity):
+    if position.side != side or not same_quantity(position.quantity, quantity):
         return _conflict(facts, f"journal: {side} {quantity:g}; exchange: {position.side} "
                                 f"{position.quantity:g}")
     for cid, kind in zip(ids, ("stop", "take_profit"), strict=True):
@@ -162,7 +162,8 @@ def still_settling(journaled_at: datetime, now: datetime, settle_seconds: float)
     return now - at < timedelta(seconds=settle_seconds)
 
 
-def _same_quantity(a: float, b: float) -> bool:
+def same_quantity(a: float, b: float) -> bool:
+    """Whether two position quantities are the same (a relative tolerance of 1e-9)."""
     return abs(a - b) <= _QUANTITY_TOLERANCE * max(abs(a), abs(b), 1.0)
 
 
