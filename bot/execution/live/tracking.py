@@ -293,11 +293,9 @@ class PositionTracker:
         return self._closed(held, price, reason, exit_id, fills)
 
     def _left_over(self, held: Held) -> bool:
-        """After the bot's exit of a position that had changed outside it: whether some of
-        it is still open. That rest keeps the close-position protection and blocks the
-        symbol until it is gone."""
-        if held.mismatch is None:
-            return False
+        """After the bot's exit: whether some of the position is still open (it grew
+        outside the bot, maybe while the bot was down). That rest keeps the close-position
+        protection and blocks the symbol until it is gone."""
         symbol = held.position.symbol
         rest = [p for p in self._guard.call(lambda: self._gateway.fetch_positions([symbol]))
                 if p.symbol == symbol]
