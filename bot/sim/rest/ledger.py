@@ -96,6 +96,16 @@ class Ledger:
                      and _within(f.time_ms, query)]
         return found[:_limit(query)]
 
+    def last_trade_id(self) -> int:
+        """The id of the newest fill (0 before any)."""
+        with self._lock:
+            return self._fills[-1].trade_id if self._fills else 0
+
+    def fills_after(self, trade_id: int) -> list[Fill]:
+        """Every fill newer than ``trade_id``, oldest first."""
+        with self._lock:
+            return [f for f in self._fills if f.trade_id > trade_id]
+
     def income(self, query: HistoryQuery) -> list[Income]:
         """Income records matching the filters, oldest first."""
         with self._lock:

@@ -51,6 +51,7 @@ from bot.sim.rest.orders import (
     liquidation_order,
 )
 from bot.sim.rest.params import round_to
+from bot.sim.rest.user_stream import AccountState
 from bot.sim.rest.views import AccountView, account_view
 
 _BPS = Decimal(10_000)
@@ -117,6 +118,27 @@ class MatchingEngine:
         """The account at the current marks."""
         with self._lock:
             return account_view(self._account, self.marks(), self._order_margin())
+
+    def all_orders(self) -> list[Order]:
+        """Copies of every regular order held (open and recently closed)."""
+        with self._lock:
+            return [replace(o) for o in self._orders.all()]
+
+    def all_algos(self) -> list[AlgoOrder]:
+        """Copies of every conditional order held (open and recently closed)."""
+        with self._lock:
+            return [replace(a) for a in self._algos.all()]
+
+    def account_state(self) -> AccountState:
+        """The wallet and positions, as the user-data stream reports them."""
+        with self._lock:
+            marks = self.marks()
+            positions = self._account.open_positions()
+            return AccountState(
+                wallet=self._account.wallet_balance,
+                positions={s: (p.amount, p.entry_price) for s, p in positions.items()},
+                unrealised={s: p.unrealised(marks[s]) for s, p in positions.items()},
+            )
 
     # -- account settings -------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from bot.sim.rest.payloads import (
     order_json,
     position_risk_json,
 )
+from bot.sim.rest.user_stream import ListenKeys
 
 Handler = Callable[[Params], object]
 _TIME_IN_FORCE = ("GTC", "IOC", "FOK", "GTX")
@@ -42,20 +43,29 @@ class Route:
         handler: computes the answer.
         signed: a SIGNED (TRADE / USER_DATA) endpoint: key, signature and timestamp checked.
         places_order: a new-order endpoint (the "fail after accept" fault applies).
+        key_only: a USER_STREAM endpoint: the API key header is checked, no signature.
     """
 
     handler: Handler
     signed: bool = False
     places_order: bool = False
+    key_only: bool = False
 
 
 def build_routes(
-    engine: MatchingEngine, market: SimMarket, history: PriceHistory, server_ms: Callable[[], int]
+    engine: MatchingEngine, market: SimMarket, history: PriceHistory,
+    server_ms: Callable[[], int], listen_keys: ListenKeys,
 ) -> dict[tuple[str, str], Route]:
     """Every endpoint the simulator serves, keyed by ``(HTTP method, path)``."""
     public = _Public(engine, market, history, server_ms)
     private = _Private(engine)
     return {
+        ("POST", "/fapi/v1/listenKey"): Route(
+            lambda _: {"listenKey": listen_keys.create()}, key_only=True),
+        ("PUT", "/fapi/v1/listenKey"): Route(
+            lambda p: _done(listen_keys.keepalive, p, listen_keys), key_only=True),
+        ("DELETE", "/fapi/v1/listenKey"): Route(
+            lambda p: _done(listen_keys.close, p, listen_keys), key_only=True),
         ("GET", "/fapi/v1/ping"): Route(lambda _: {}),
         ("GET", "/fapi/v1/time"): Route(lambda _: {"serverTime": server_ms()}),
         ("GET", "/fapi/v1/exchangeInfo"): Route(public.exchange_info),
@@ -212,6 +222,13 @@ class _Private:
         dual = p.choice("dualSidePosition", ("true", "false", "True", "False"))
         self._engine.set_dual_side(dual.lower() == "true")
         return {"code": 200, "msg": "success"}
+
+
+def _done(action: Callable[[str | None], None], p: Params, listen_keys: ListenKeys) -> object:
+    # Binance's futures API needs no listenKey parameter on PUT / DELETE (the account has
+    # one key); ccxt sends it anyway.
+    action(p.text("listenKey") or listen_keys.active())
+    return {}
 
 
 def _history_query(engine: MatchingEngine, p: Params, *, symbol_required: bool) -> HistoryQuery:
