@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import sys
 from collections.abc import Callable
 
@@ -17,6 +18,7 @@ from bot.exchange import BinanceGateway, RequestGate, build_gateway, config_from
 from bot.execution.live.journal import LiveJournal
 from bot.execution.live.position_mode import require_one_way_mode
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
+from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
 from bot.journal import JournalRepository, create_engine_for, make_session_factory, upgrade_to_head
 from bot.settings import Settings
@@ -99,9 +101,20 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
     report = reconcile(gateway, journal, clock, settings)
     venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point)
     venue.start()
+    stream = UserDataStream(gateway, ws_root(settings.exchange.ws_url), venue.on_user_event,
+                            venue.poll, StreamTiming(), random.Random())  # noqa: S311
+    stream.start()
+    register_closer(stream.stop)
     out(report.render())
     out(live_summary(settings, venue))
     return venue
+
+
+def ws_root(ws_url: str) -> str:
+    """The WebSocket root of the configured market-stream URL (``.../market`` dropped):
+    the user-data stream lives beside it, under ``/private``."""
+    root = ws_url.rstrip("/")
+    return root[: -len("/market")] if root.endswith("/market") else root
 
 
 def live_summary(settings: Settings, venue: LiveExecution) -> str:

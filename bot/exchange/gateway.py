@@ -208,6 +208,28 @@ class BinanceGateway:
         dual = raw.get("dualSidePosition") if isinstance(raw, dict) else None
         return PositionMode(dual_side=dual is True or str(dual).lower() == "true")
 
+    def create_listen_key(self) -> str:
+        """A user-data stream key (``POST /fapi/v1/listenKey``; the active one, extended,
+        if there is one)."""
+        self._require_keys("create a listen key")
+        raw = self._read("create listen key",
+                         lambda: self._exchange.fapiPrivatePostListenKey())
+        key = raw.get("listenKey") if isinstance(raw, dict) else None
+        if not isinstance(key, str) or not key:
+            raise ExchangeError("listen key answer without a listenKey")
+        return key
+
+    def keepalive_listen_key(self, listen_key: str) -> None:
+        """Extend the key by 60 minutes; raises (-1125) when it no longer exists."""
+        self._require_keys("keep a listen key alive")
+        self._read("keep listen key alive", lambda: self._exchange.fapiPrivatePutListenKey(
+            {"listenKey": listen_key}))
+
+    def close_listen_key(self, listen_key: str) -> None:
+        """Close the user-data stream key."""
+        self._require_keys("close a listen key")
+        self._call(lambda: self._exchange.fapiPrivateDeleteListenKey({"listenKey": listen_key}))
+
     def set_leverage(self, symbol: str, leverage: int) -> None:
         """Set the symbol's leverage (1..125); repeating it is harmless, so it is retried."""
         self._require_keys("set leverage")

@@ -50,6 +50,7 @@ from bot.execution.live.protection import (
     journal_status,
 )
 from bot.execution.live.tracking import Held, PositionTracker
+from bot.execution.live.user_stream.events import AlgoUpdate, OrderUpdate, UserEvent
 from bot.execution.port import ExecutionMode
 from bot.journal import NewOrder, OrderPurpose, TradeMode
 from bot.journal import OrderStatus as JournalStatus
@@ -246,6 +247,15 @@ class LiveExecution:
         every ``poll_interval_seconds``)."""
         with self._lock:
             self._poll()
+
+    def on_user_event(self, event: UserEvent) -> None:
+        """The user-data stream saw a change: reconcile with the exchange at once instead
+        of at the next poll (an order's acceptance alone changes nothing)."""
+        if isinstance(event, OrderUpdate) and event.execution == "NEW":
+            return
+        if isinstance(event, AlgoUpdate) and event.status == "NEW":
+            return
+        self.poll()
 
     # -- queries --------------------------------------------------------------------------
 
