@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,13 +36,31 @@ def _pair(sim: SimExchange, gate: RequestGate) -> tuple[BinanceGateway, BinanceG
     return made[0], made[1]
 
 
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(utc_now())
+
+
+@pytest.fixture
+def gate(clock: ManualClock) -> RequestGate:
+    return RequestGate(clock)
+
+
+@pytest.fixture
+def pair(sim: SimExchange, gate: RequestGate) -> Iterator[tuple[BinanceGateway,
+                                                                BinanceGateway]]:
+    public, signed = _pair(sim, gate)
+    yield public, signed
+    public.close()
+    signed.close()
+
+
 def test_a_ban_on_the_public_feed_stops_the_signed_side_until_it_ends(
-    sim: SimExchange,
+    sim: SimExchange, clock: ManualClock, gate: RequestGate,
+    pair: tuple[BinanceGateway, BinanceGateway],
 ) -> None:
     # Arrange
-    clock = ManualClock(utc_now())
-    gate = RequestGate(clock)
-    public, signed = _pair(sim, gate)
+    public, signed = pair
     feed = MarkPriceFeed(public, clock, 5.0)
     feed.poll()
     sim.rest.faults.ban_seconds = 25
@@ -66,16 +85,12 @@ def test_a_ban_on_the_public_feed_stops_the_signed_side_until_it_ends(
     assert gate.blocked_reason() is None
     assert signed.fetch_balance().total > 0
     assert feed.poll()
-    public.close()
-    signed.close()
 
 
 def test_a_429_on_the_signed_side_holds_the_public_feed_for_its_retry_after(
-    sim: SimExchange,
+    sim: SimExchange, clock: ManualClock, pair: tuple[BinanceGateway, BinanceGateway],
 ) -> None:
-    clock = ManualClock(utc_now())
-    gate = RequestGate(clock)
-    public, signed = _pair(sim, gate)
+    public, signed = pair
     sim.rest.faults.retry_after_seconds = 3
     sim.rest.faults.rate_limit_next = 1
 
@@ -89,5 +104,3 @@ def test_a_429_on_the_signed_side_holds_the_public_feed_for_its_retry_after(
     assert held.value.retry_after == pytest.approx(3.0)
     clock.advance(3.01)  # the manual clock keeps milliseconds
     assert public.fetch_mark_prices()
-    public.close()
-    signed.close()

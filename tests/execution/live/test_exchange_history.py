@@ -5,19 +5,20 @@ from __future__ import annotations
 import pytest
 
 from bot.app.live import LiveJournal
-from bot.app.trade_log import TradeLog
 from bot.domain import OrderSide
 from bot.exchange import BinanceGateway
 from bot.execution.live.reconcile.reconciler import Reconciler
-from bot.journal import TradeMode, TradeStatus
+from bot.journal import TradeStatus
 from bot.sim import SimExchange
 from tests.execution.live.helpers import (
     SYMBOL,
-    entry_id,
+    by_hand,
     fast_policy,
+    journal_exits,
+    journaled_entry,
     make_venue,
     move_price,
-    sized,
+    opened,
     utc_now,
 )
 
@@ -27,19 +28,13 @@ def test_a_position_closed_by_hand_is_booked_with_the_exchanges_fill(
 ) -> None:
     # Arrange: a journaled live trade, then a manual close at 91,000
     venue = make_venue(gateway, journal)
-    log = TradeLog(journal, TradeMode.LIVE, utc_now)
-    order = sized()
-    cid = entry_id(order)
-    row = log.entry_requested(order.intent, order.quantity, cid)
-    log.entry_filled(order.intent, row, venue.open_position(order, cid))
+    log, order, _cid = journaled_entry(venue, journal)
     move_price(sim, 91_000.0)
-    gateway.create_market_order(SYMBOL, OrderSide.SELL, order.quantity, "by-hand-close",
-                                reduce_only=True)
+    by_hand(gateway, OrderSide.SELL, order.quantity, "by-hand-close", reduce_only=True)
     entry_fill, exit_fill = gateway.fetch_fills(SYMBOL)
 
     # Act: the venue sees it on a later mark, far from the fill
-    for closed in venue.on_mark_price(SYMBOL, 95_000.0, utc_now()):
-        log.exit_filled(closed)
+    journal_exits(venue, log, 95_000.0)
 
     # Assert: the exchange's price, time, commissions and realised PnL
     [trade] = journal.list_trades()
@@ -54,9 +49,7 @@ def test_a_position_closed_by_hand_is_booked_with_the_exchanges_fill(
 def test_fees_of_a_bot_exit_are_the_exchanges_commissions(
     gateway: BinanceGateway, journal: LiveJournal
 ) -> None:
-    venue = make_venue(gateway, journal)
-    order = sized()
-    venue.open_position(order, entry_id(order))
+    venue, _order, _cid = opened(gateway, journal)
 
     closed = venue.close_position(SYMBOL, "cluster_reached", "lhlex-BTCUSDT-3")
 
@@ -69,12 +62,7 @@ def test_a_stop_filled_while_the_bot_was_down_is_booked_at_its_fill_time(
     sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
 ) -> None:
     # Arrange: a trade journaled by a venue that then stops; its stop fills meanwhile
-    venue = make_venue(gateway, journal)
-    log = TradeLog(journal, TradeMode.LIVE, utc_now)
-    order = sized()
-    cid = entry_id(order)
-    row = log.entry_requested(order.intent, order.quantity, cid)
-    log.entry_filled(order.intent, row, venue.open_position(order, cid))
+    journaled_entry(make_venue(gateway, journal), journal)
     move_price(sim, 86_000.0)
     stop_fill = gateway.fetch_fills(SYMBOL)[-1]
 

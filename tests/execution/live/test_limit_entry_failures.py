@@ -46,17 +46,22 @@ def _venue_failing_after_placement(sim: SimExchange, gateway: BinanceGateway,
     return venue
 
 
-def test_an_order_that_could_not_be_followed_is_kept_and_protected_when_it_fills(
-    sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
-) -> None:
-    # Arrange
+def _unfollowed_entry(sim: SimExchange, gateway: BinanceGateway,
+                      journal: LiveJournal) -> tuple[LiveExecution, str]:
+    """A limit entry placed, then lost sight of: the venue reports its outcome unknown."""
     venue = _venue_failing_after_placement(sim, gateway, journal)
     order = sized()
     cid = entry_id(order)
-
-    # Act: the reads fail while the order rests; later the price dips and it fills
     with pytest.raises(UnknownOrderOutcome):
         venue.open_position(order, cid)
+    return venue, cid
+
+
+def test_an_order_that_could_not_be_followed_is_kept_and_protected_when_it_fills(
+    sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
+) -> None:
+    # Arrange / act: the reads fail while the order rests; later the price dips, it fills
+    venue, cid = _unfollowed_entry(sim, gateway, journal)
     row = journal.find_order(cid)
     later = sized(at=utc_now())
     with pytest.raises(InvalidOrder):  # the symbol stays blocked meanwhile
@@ -77,11 +82,7 @@ def test_an_order_that_could_not_be_followed_is_kept_and_protected_when_it_fills
 def test_an_order_still_resting_after_the_failure_is_cancelled_by_the_next_poll(
     sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
 ) -> None:
-    venue = _venue_failing_after_placement(sim, gateway, journal)
-    order = sized()
-    cid = entry_id(order)
-    with pytest.raises(UnknownOrderOutcome):
-        venue.open_position(order, cid)
+    venue, cid = _unfollowed_entry(sim, gateway, journal)
     sim.rest.faults.clear()
 
     venue.poll()  # cancels the resting order

@@ -10,7 +10,15 @@ from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
 from bot.execution.live.protection import derived_id
 from bot.sim import SimExchange
-from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, sized, utc_now
+from tests.execution.live.helpers import (
+    SYMBOL,
+    by_hand,
+    entry_id,
+    make_venue,
+    opened,
+    sized,
+    utc_now,
+)
 
 
 def _open_ids(gateway: BinanceGateway) -> set[str | None]:
@@ -22,10 +30,7 @@ def test_a_refused_exit_keeps_the_position_and_its_protection(
     sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal, code: int
 ) -> None:
     # Arrange: an open, protected position; the exchange refuses the next order
-    venue = make_venue(gateway, journal)
-    order = sized()
-    cid = entry_id(order)
-    venue.open_position(order, cid)
+    venue, order, cid = opened(gateway, journal)
     sim.rest.faults.refusal_code = code
     sim.rest.faults.refuse_order_next = 1
 
@@ -46,11 +51,8 @@ def test_an_exit_refused_because_the_position_is_gone_closes_it(
     sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
 ) -> None:
     # Arrange: the position is closed by hand on the exchange; the venue does not know yet
-    venue = make_venue(gateway, journal)
-    order = sized()
-    venue.open_position(order, entry_id(order))
-    gateway.create_market_order(SYMBOL, OrderSide.SELL, order.quantity, "by-hand-1",
-                                 reduce_only=True)
+    venue, order, _cid = opened(gateway, journal)
+    by_hand(gateway, OrderSide.SELL, order.quantity, "by-hand-1", reduce_only=True)
 
     # Act: the venue's own reduce-only exit is refused (-2022: nothing to reduce)
     closed = venue.close_position(SYMBOL, "cluster_reached", "lhlex-BTCUSDT-2")

@@ -21,7 +21,15 @@ from bot.execution.live.user_stream.events import (
 )
 from bot.execution.live.venue import LiveExecution
 from bot.sim import SimExchange
-from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, move_price, sized
+from tests.execution.live.helpers import (
+    SYMBOL,
+    by_hand,
+    entry_id,
+    make_venue,
+    move_price,
+    sized,
+    utc_now,
+)
 
 
 def _wait(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
@@ -31,6 +39,12 @@ def _wait(condition: Callable[[], bool], timeout: float = 3.0) -> bool:
             return True
         time.sleep(0.02)
     return condition()
+
+
+def _open_then_close_by_hand(venue: LiveExecution, gateway: BinanceGateway, name: str) -> None:
+    order = sized(at=utc_now())
+    venue.open_position(order, entry_id(order))
+    by_hand(gateway, OrderSide.SELL, order.quantity, name, reduce_only=True)
 
 
 @pytest.fixture
@@ -67,11 +81,8 @@ def test_a_manual_close_reaches_the_venue_through_the_stream(
     gateway: BinanceGateway, streamed: tuple[LiveExecution, UserDataStream]
 ) -> None:
     venue, _stream = streamed
-    order = sized()
-    venue.open_position(order, entry_id(order))
 
-    gateway.create_market_order(SYMBOL, OrderSide.SELL, order.quantity, "by-hand",
-                                reduce_only=True)
+    _open_then_close_by_hand(venue, gateway, "by-hand")
 
     assert _wait(lambda: venue.positions() == [])
 
@@ -91,28 +102,26 @@ def test_a_cancelled_stop_is_replaced_through_the_stream(
         SYMBOL, trigger=True)})
 
 
-def test_an_expired_listen_key_is_renewed_and_the_stream_goes_on(
-    sim: SimExchange, gateway: BinanceGateway,
-    streamed: tuple[LiveExecution, UserDataStream]
-) -> None:
-    venue, stream = streamed
-    first = stream.listen_key
+def _expire(sim: SimExchange, _key: str | None) -> None:
     sim.rest.listen_keys.expire_now()
     move_price(sim, 90_000.0)  # the next tick announces the expiry
 
-    assert _wait(lambda: stream.connections == 2 and stream.listen_key not in (None, first))
-    order = sized()
-    venue.open_position(order, entry_id(order))
-    gateway.create_market_order(SYMBOL, OrderSide.SELL, order.quantity, "by-hand-2",
-                                reduce_only=True)
-    assert _wait(lambda: venue.positions() == [])
+
+def _forget(sim: SimExchange, key: str | None) -> None:
+    sim.rest.listen_keys.close(key)  # gone on the exchange's side: -1125 on the next PUT
 
 
-def test_a_refused_keepalive_renews_the_key(
-    sim: SimExchange, streamed: tuple[LiveExecution, UserDataStream]
+@pytest.mark.parametrize("lose_key", [_expire, _forget], ids=["expired", "keepalive_refused"])
+def test_a_lost_listen_key_is_renewed_and_the_stream_goes_on(
+    sim: SimExchange, gateway: BinanceGateway,
+    streamed: tuple[LiveExecution, UserDataStream],
+    lose_key: Callable[[SimExchange, str | None], None],
 ) -> None:
-    _venue, stream = streamed
+    venue, stream = streamed
     first = stream.listen_key
-    sim.rest.listen_keys.close(first)  # gone on the exchange's side: -1125 on the next PUT
 
-    assert _wait(lambda: stream.connections >= 2 and stream.listen_key not in (None, first))
+    lose_key(sim, first)
+
+    assert _wait(lambda: stream.connections == 2 and stream.listen_key not in (None, first))
+    _open_then_close_by_hand(venue, gateway, "by-hand-2")
+    assert _wait(lambda: venue.positions() == [])
