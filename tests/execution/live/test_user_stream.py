@@ -20,6 +20,7 @@ from bot.execution.live.user_stream.events import (
     parse_user_event,
 )
 from bot.execution.live.venue import LiveExecution
+from bot.logs import SecretRedactor
 from bot.sim import SimExchange
 from tests.execution.live.helpers import (
     SYMBOL,
@@ -125,3 +126,14 @@ def test_a_lost_listen_key_is_renewed_and_the_stream_goes_on(
     assert _wait(lambda: stream.connections == 2 and stream.listen_key not in (None, first))
     _open_then_close_by_hand(venue, gateway, "by-hand-2")
     assert _wait(lambda: venue.positions() == [])
+
+
+def test_the_listen_key_never_reaches_a_log_line() -> None:
+    redactor = SecretRedactor([])
+    key = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1"
+
+    lines = [redactor.redact(f"stream connected: wss://fstream.binance.com/private/ws/{key}"),
+             redactor.redact(f"PUT /fapi/v1/listenKey?listenKey={key} 400"),
+             redactor.redact(f'{{"listenKey": "{key}"}}')]
+
+    assert all(key not in line and "***" in line for line in lines)
