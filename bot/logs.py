@@ -32,6 +32,8 @@ MIN_SECRET_LENGTH = 8
 # ccxt and HTTP libraries may echo signed query strings or the API-key header.
 _SIGNATURE = re.compile(r"(signature=)[0-9a-fA-F]+")
 _API_KEY_HEADER = re.compile(r"(X-MBX-APIKEY['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9]+")
+# A user-data listen key reads the account's events: in a socket URL or a request.
+_LISTEN_KEY = re.compile(r"(/private/ws/|listenKey['\"]?\s*[:=]\s*['\"]?)[A-Za-z0-9_-]+")
 
 
 class SecretRedactor(logging.Filter):
@@ -64,10 +66,12 @@ class SecretRedactor(logging.Filter):
             reverse=True)
 
     def redact(self, text: str) -> str:
-        """``text`` with every secret, signature and API-key header value replaced."""
+        """``text`` with every secret, signature, listen key and API-key header value
+        replaced."""
         for secret in self._secrets:
             text = text.replace(secret, _REDACTED)
         text = _SIGNATURE.sub(rf"\g<1>{_REDACTED}", text)
+        text = _LISTEN_KEY.sub(rf"\g<1>{_REDACTED}", text)
         return _API_KEY_HEADER.sub(rf"\g<1>{_REDACTED}", text)
 
 

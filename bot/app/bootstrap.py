@@ -12,6 +12,7 @@ import random
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
@@ -34,12 +35,21 @@ from bot.journal import (
     open_journal,
 )
 from bot.logs import redact_also
-from bot.risk import CachedRiskStateStore, CallableRiskStateStore, RiskEngine, RiskLimits
+from bot.risk import (
+    CachedRiskStateStore,
+    CallableRiskStateStore,
+    RiskEngine,
+    RiskLimits,
+    ScopedRiskStateStore,
+)
 from bot.settings import Settings, validate_for_live
 from bot.settings.models import mask_url_password
 from bot.sim import MarketConfig, SimExchange
 from bot.symbols import unlisted_symbols
 from strategies.liquidation_hunter import LiquidationHunter
+
+if TYPE_CHECKING:  # bot.exchange loads ccxt: imported where it is used
+    from bot.exchange import RequestGate
 
 log = logging.getLogger(__name__)
 
@@ -131,15 +141,17 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
 
 def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
                writes: DeferredWrites | None = None) -> RiskEngine:
-    """The risk engine; its durable state lives in the journal's ``bot_state`` table.
+    """The risk engine; its durable state lives in the journal's ``bot_state`` table, kept
+    apart per trading mode (paper and live may share one journal file).
 
     With ``writes`` (the running bot), the state is kept in memory and written later while
     the journal fails, instead of failing the job.
     """
     limits = RiskLimits(**settings.risk.model_dump())
-    inner = (CallableRiskStateStore(journal.get_state, journal.set_state) if writes is None
-             else ResilientStateStore(journal, writes))
-    return RiskEngine(limits, CachedRiskStateStore(inner), clock)
+    shared = (CallableRiskStateStore(journal.get_state, journal.set_state) if writes is None
+              else ResilientStateStore(journal, writes))
+    store = CachedRiskStateStore(ScopedRiskStateStore(shared, settings.run.mode))
+    return RiskEngine(limits, store, clock)
 
 
 def build_paper_venue(settings: Settings, journal: JournalRepository, clock: Clock,
@@ -183,13 +195,15 @@ def paper_account_from(trades: Sequence[TradeRecord],
     return balance, open_positions
 
 
-def build_mark_prices(settings: Settings, clock: Clock, resources: Resources) -> MarkPriceSource:
-    """The ccxt mark-price feed (public endpoint: paper mode holds no keys)."""
+def build_mark_prices(settings: Settings, clock: Clock, resources: Resources,
+                      gate: RequestGate) -> MarkPriceSource:
+    """The ccxt mark-price feed (public endpoint: paper mode holds no keys), obeying the
+    bot's one request ``gate``."""
     from bot.exchange import build_mark_price_feed
 
     return build_mark_price_feed(
         settings.exchange, clock, resources.add, with_keys=False,
-        max_age_seconds=settings.risk.max_price_age_seconds,
+        max_age_seconds=settings.risk.max_price_age_seconds, gate=gate,
     )
 
 
@@ -227,7 +241,8 @@ def start_web(settings: Settings, loop: TradingLoop, heatmap: LiveLiquidationHea
     resources.add(server.stop)
 
 
-def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str) -> None:
+def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str,
+                            gate: RequestGate | None = None) -> None:
     """Stop the start when ``run.symbols`` holds a symbol the exchange does not list.
 
     A symbol nobody lists would stream nothing for ever; the message names each one with the
@@ -238,7 +253,8 @@ def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str) -
     """
     from bot.exchange import build_gateway, config_from_settings
 
-    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), clock)
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), clock,
+                            gate=gate)
     try:
         listed = gateway.catalog.symbols()
     finally:
@@ -286,17 +302,22 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             settings = with_simulator_urls(settings, sim)
         if mode is TradeMode.LIVE:
             validate_for_live(settings)  # missing keys are named before anything is asked
-        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange")
+        from bot.exchange import RequestGate
+
+        # One brake for every request of this bot: Binance limits and bans per IP.
+        gate = RequestGate(clock)
+        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange",
+                                gate)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             take_key_lock(settings, clock, resources)
-            venue = build_live_venue(settings, journal, clock, resources.add)
+            venue = build_live_venue(settings, journal, clock, resources.add, gate=gate)
         else:
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
             venue = build_paper_venue(settings, journal, clock, market)
         heatmap = build_heatmap(settings, clock)
-        prices = build_mark_prices(settings, clock, resources)
+        prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
         writes = DeferredWrites(settings.journal.url)
@@ -305,6 +326,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
             venue=venue,
             trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
+            exchange_blocked=gate.blocked_reason,
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,

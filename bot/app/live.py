@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import math
+import random
 import sys
 from collections.abc import Callable
 
 from bot.clock import Clock
 from bot.errors import BotError
-from bot.exchange import BinanceGateway, build_gateway, config_from_settings
+from bot.exchange import BinanceGateway, RequestGate, build_gateway, config_from_settings
 from bot.execution.live.journal import LiveJournal
+from bot.execution.live.position_mode import require_one_way_mode
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
+from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
 from bot.journal import JournalRepository, create_engine_for, make_session_factory, upgrade_to_head
 from bot.settings import Settings
@@ -53,9 +56,12 @@ def reconcile_policy_from(settings: Settings) -> ReconcilePolicy:
 
 
 def build_live_gateway(settings: Settings, clock: Clock,
-                       register_closer: Callable[[Callable[[], None]], None]) -> BinanceGateway:
-    """A gateway holding the API keys; its session is closed with the bot."""
-    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=True), clock)
+                       register_closer: Callable[[Callable[[], None]], None],
+                       gate: RequestGate | None = None) -> BinanceGateway:
+    """A gateway holding the API keys, obeying the bot's shared ``gate``; its session is
+    closed with the bot."""
+    gateway = build_gateway(config_from_settings(settings.exchange, with_keys=True), clock,
+                            gate=gate)
     register_closer(gateway.close)
     return gateway
 
@@ -69,7 +75,8 @@ def reconcile(gateway: BinanceGateway, journal: LiveJournal, clock: Clock,
 def build_live_venue(settings: Settings, journal: JournalRepository, clock: Clock,
                      register_closer: Callable[[Callable[[], None]], None], *,
                      crash_point: CrashPoint = no_crash,
-                     write: Writer | None = None) -> LiveExecution:
+                     write: Writer | None = None,
+                     gate: RequestGate | None = None) -> LiveExecution:
     """Reconcile, start and return the live venue; print the summary before any order.
 
     Args:
@@ -79,21 +86,35 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
         register_closer: receives the gateway's ``close``.
         crash_point: the venue's crash-point hook (tests); a no-op by default.
         write: where the summary goes (standard output by default).
+        gate: the request brake shared with the bot's other gateways (429 / 418).
 
     Raises:
+        HedgeModeRefused: the account is in hedge (dual-side) position mode.
         ReconcileConflict: the journal and the exchange disagree; the bot must not start.
         TypeError: ``journal`` is not a ``LiveJournal``.
     """
     if not isinstance(journal, LiveJournal):  # the composition root types it loosely
         raise TypeError("live trading needs a LiveJournal (see open_live_journal)")
     out = write if write is not None else _stdout
-    gateway = build_live_gateway(settings, clock, register_closer)
+    gateway = build_live_gateway(settings, clock, register_closer, gate)
+    require_one_way_mode(gateway)
     report = reconcile(gateway, journal, clock, settings)
     venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point)
     venue.start()
+    stream = UserDataStream(gateway, ws_root(settings.exchange.ws_url), venue.on_user_event,
+                            venue.poll, StreamTiming(), random.Random())  # noqa: S311
+    stream.start()
+    register_closer(stream.stop)
     out(report.render())
     out(live_summary(settings, venue))
     return venue
+
+
+def ws_root(ws_url: str) -> str:
+    """The WebSocket root of the configured market-stream URL (``.../market`` dropped):
+    the user-data stream lives beside it, under ``/private``."""
+    root = ws_url.rstrip("/")
+    return root[: -len("/market")] if root.endswith("/market") else root
 
 
 def live_summary(settings: Settings, venue: LiveExecution) -> str:

@@ -25,7 +25,7 @@ from bot.domain import (
     Signal,
     to_epoch_ms,
 )
-from bot.errors import BotError, TemporaryExchangeError, UnknownOrderOutcome
+from bot.errors import BotError, IpBanned, TemporaryExchangeError, UnknownOrderOutcome
 from bot.execution import ExecutionVenue
 from bot.heatmap import HeatmapHealth
 from bot.journal import JournalUnavailable, OrderPurpose, OrderStatus, SignalOutcome
@@ -97,8 +97,14 @@ class TradingLoop:
         trade_log: TradeLog,
         clock: Callable[[], datetime],
         settings: LoopSettings,
+        exchange_blocked: Callable[[], str | None] | None = None,
     ) -> None:
-        """Wire the collaborators; nothing runs until a job method is called."""
+        """Wire the collaborators; nothing runs until a job method is called.
+
+        ``exchange_blocked`` says why the exchange takes no request now (a 429 / 418 in
+        force, ``RequestGate.blocked_reason``): entries stay paused meanwhile.
+        """
+        self._exchange_blocked = exchange_blocked
         self._symbols = [to_exchange_id(s) for s in symbols]
         self._heatmap = heatmap
         self._prices = prices
@@ -109,6 +115,9 @@ class TradingLoop:
         self._clock = clock
         self._settings = settings
         self._marks: dict[str, MarkPrice] = {}
+        # When each symbol's current mark first arrived, on the bot's own clock: an
+        # exchange stamp running ahead (clock skew) must not keep a frozen price fresh.
+        self._seen_at: dict[str, datetime] = {}
         # Jobs run on scheduler threads; one lock keeps a decision and its journaling whole.
         self._lock = threading.RLock()
         # Why entries are paused, as shown and journaled; a silent stream pauses every
@@ -130,7 +139,7 @@ class TradingLoop:
         self._log.retry_pending()
         try:
             marks = self._prices.poll()
-        except TemporaryExchangeError as exc:
+        except (TemporaryExchangeError, IpBanned) as exc:
             log.warning("mark prices unavailable: %s", exc)
             return
         with self._lock:
@@ -138,6 +147,9 @@ class TradingLoop:
                 mark = marks.get(symbol)
                 if mark is None:
                     continue
+                previous = self._marks.get(symbol)
+                if previous is None or mark.timestamp != previous.timestamp:
+                    self._seen_at[symbol] = self._clock()  # a new price, on the bot's clock
                 self._marks[symbol] = mark
                 self._heatmap.update_price(symbol, mark.price)
                 for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
@@ -338,8 +350,13 @@ class TradingLoop:
         return RiskContext(
             now=self._clock(), equity=self._venue.equity(),
             open_positions=self._venue.positions(), mark_price=mark.price,
-            mark_price_at=mark.timestamp, heatmap_updated_at=health.last_refresh_at,
+            mark_price_at=self._price_time(symbol), heatmap_updated_at=health.last_refresh_at,
         )
+
+    def _price_time(self, symbol: str) -> datetime:
+        """How old the symbol's mark is: the older of the exchange's stamp and the time it
+        reached the bot (a stamp in the future counts as the receive time)."""
+        return min(self._marks[symbol].timestamp, self._seen_at[symbol])
 
     def _entries_paused(self) -> str | None:
         """Why entries are paused now, for displays (the operator's pause first), or None."""
@@ -351,10 +368,14 @@ class TradingLoop:
         return self._paused
 
     def _stream_health(self) -> str | None:
-        """What pauses every symbol: the journal failing, or the liquidation stream silent."""
+        """What pauses every symbol: the journal failing, the exchange refusing requests (a
+        429 or 418 in force), or the liquidation stream silent."""
         journal = self._log.unavailable
         if journal is not None:
             return f"journal unavailable: {journal}"
+        blocked = self._exchange_blocked() if self._exchange_blocked is not None else None
+        if blocked is not None:
+            return blocked
         health = self._heatmap.health()
         silence = timedelta(seconds=self._settings.max_stream_silence_seconds)
         if health.last_message_at is None or self._clock() - health.last_message_at > silence:
@@ -366,4 +387,4 @@ class TradingLoop:
         max_age = timedelta(seconds=self._settings.max_price_age_seconds)
         with self._lock:
             return [s for s in self._symbols
-                    if s not in self._marks or now - self._marks[s].timestamp > max_age]
+                    if s not in self._marks or now - self._price_time(s) > max_age]

@@ -11,6 +11,8 @@ What it offers:
 * ``BinanceGateway`` — typed calls: time, mark prices, balance, positions, leverage,
   margin mode, candles (klines, paged), market/limit/stop orders, fetch/cancel by client
   order id. Reads and cancels are retried with a bounded backoff; creation is never resent blindly.
+* ``RequestGate`` — the one brake every request passes: after a 429 or 418 on any
+  request, public or signed, none leaves until Retry-After / the ban's end.
 * ``MarketCatalog`` — markets loaded once, refreshed on demand; rounding with ccxt's
   precision helpers; minimum quantity and notional checked before an order leaves.
 * ``MarkPriceFeed`` — all mark prices from one request per tick, exchange-stamped, with
@@ -28,6 +30,7 @@ from bot.exchange.factory import (
     build_mark_price_feed,
     config_from_settings,
 )
+from bot.exchange.gate import RequestGate
 from bot.exchange.gateway import BinanceGateway
 from bot.exchange.mark_feed import MarkPriceFeed, PriceListener, ReceivedMark
 from bot.exchange.markets import MarketCatalog, MarketRules
@@ -39,8 +42,10 @@ from bot.exchange.models import (
     Candle,
     ExchangeOrder,
     ExchangePosition,
+    Fill,
     MarginMode,
     OrderStatus,
+    PositionMode,
     ServerTime,
     StopKind,
     check_client_order_id,
@@ -61,14 +66,17 @@ __all__ = [
     "ExchangeOrder",
     "ExchangePosition",
     "ExchangeSettingsView",
+    "Fill",
     "LookupPolicy",
     "MarginMode",
     "MarkPriceFeed",
     "MarketCatalog",
     "MarketRules",
     "OrderStatus",
+    "PositionMode",
     "PriceListener",
     "ReceivedMark",
+    "RequestGate",
     "Retrier",
     "RetryPolicy",
     "ServerTime",

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.exchange.client import ExchangeConfig, build_ccxt
+from bot.exchange.gate import RequestGate
 from bot.exchange.gateway import BinanceGateway
 from bot.exchange.mark_feed import MarkPriceFeed
 from bot.exchange.markets import MarketCatalog
@@ -68,8 +69,10 @@ def build_gateway(
     rng: random.Random | None = None,
     retry: RetryPolicy | None = None,
     lookup: LookupPolicy | None = None,
+    gate: RequestGate | None = None,
 ) -> BinanceGateway:
-    """A ``BinanceGateway`` over a fresh ccxt instance (its ``catalog`` shares it)."""
+    """A ``BinanceGateway`` over a fresh ccxt instance (its ``catalog`` shares it); pass
+    the bot's one ``gate`` so that a 429 / 418 on any request holds back all of them."""
     exchange = build_ccxt(config)
     # Jitter only spreads retries out; it needs no cryptographic randomness.
     retrier = Retrier(
@@ -77,8 +80,9 @@ def build_gateway(
         sleep,
         rng if rng is not None else random.Random(),  # noqa: S311
     )
-    catalog = MarketCatalog(exchange, retrier)
-    return BinanceGateway(exchange, catalog, retrier, clock, lookup=lookup)
+    shared = gate if gate is not None else RequestGate(clock)
+    catalog = MarketCatalog(exchange, retrier, shared)
+    return BinanceGateway(exchange, catalog, retrier, clock, lookup=lookup, gate=shared)
 
 
 def build_mark_price_feed(
@@ -88,6 +92,7 @@ def build_mark_price_feed(
     *,
     with_keys: bool = False,
     max_age_seconds: float = 5.0,
+    gate: RequestGate | None = None,
 ) -> MarkPriceFeed:
     """The mark-price feed for the trading loop (public data: paper mode holds no keys).
 
@@ -97,7 +102,9 @@ def build_mark_price_feed(
         register_closer: receives the function that closes the HTTP session.
         with_keys: give the feed's ccxt instance the API keys (never needed for prices).
         max_age_seconds: freshness limit for ``MarkPriceFeed.is_fresh``.
+        gate: the bot's shared request brake (its own if none).
     """
-    gateway = build_gateway(config_from_settings(settings, with_keys=with_keys), clock)
+    gateway = build_gateway(config_from_settings(settings, with_keys=with_keys), clock,
+                            gate=gate)
     register_closer(gateway.close)
     return MarkPriceFeed(gateway, clock, max_age_seconds)

@@ -33,6 +33,7 @@ from bot.errors import (
 from bot.exchange import orders, parsing
 from bot.exchange.candles import KLINES_PER_REQUEST, page_candles
 from bot.exchange.errors import translating
+from bot.exchange.gate import RequestGate
 from bot.exchange.markets import MarketCatalog
 from bot.exchange.models import (
     Balance,
@@ -40,7 +41,9 @@ from bot.exchange.models import (
     Candle,
     ExchangeOrder,
     ExchangePosition,
+    Fill,
     MarginMode,
+    PositionMode,
     ServerTime,
     StopKind,
     check_client_order_id,
@@ -68,6 +71,7 @@ class BinanceGateway:
         retrier: the bounded retrier for requests that are safe to repeat.
         clock: the local UTC clock (receive times, ``fetch_time``).
         lookup: how to resolve an order request with an unknown outcome.
+        gate: the brake shared by every gateway of the bot (429 / 418); its own if none.
     """
 
     def __init__(
@@ -78,8 +82,10 @@ class BinanceGateway:
         clock: Clock,
         *,
         lookup: LookupPolicy | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         """Wire the collaborators; nothing is sent until a method is called."""
+        self._gate = gate if gate is not None else RequestGate(clock)
         self._exchange = exchange
         self._catalog = catalog
         self._retrier = retrier
@@ -97,6 +103,11 @@ class BinanceGateway:
     def catalog(self) -> MarketCatalog:
         """The markets (rounding, size checks)."""
         return self._catalog
+
+    @property
+    def gate(self) -> RequestGate:
+        """The request brake this gateway obeys (shared by the bot's gateways)."""
+        return self._gate
 
     @property
     def has_keys(self) -> bool:
@@ -176,6 +187,48 @@ class BinanceGateway:
         raw = self._read("fetch positions", lambda: self._exchange.fetch_positions(unified))
         found = (parsing.position(p) for p in raw or [])
         return [p for p in found if p is not None]
+
+    def fetch_fills(self, symbol: str, *, since: datetime | None = None,
+                    order_id: str | None = None) -> list[Fill]:
+        """The account's fills of ``symbol`` (Binance ``userTrades``), oldest first: those
+        of one order, or since a time (the last 7 days without either)."""
+        self._require_keys("fetch trades")
+        unified = self._catalog.unified(symbol)
+        start = None if since is None else to_epoch_ms(since)
+        params = {} if order_id is None else {"orderId": order_id}
+        raw = self._read("fetch trades", lambda: self._exchange.fetch_my_trades(
+            unified, start, 1000, params))
+        return [parsing.fill(t) for t in raw or []]
+
+    def fetch_position_mode(self) -> PositionMode:
+        """Whether the account is in hedge (dual-side) or one-way position mode."""
+        self._require_keys("fetch position mode")
+        raw = self._read("fetch position mode",
+                         lambda: self._exchange.fapiPrivateGetPositionSideDual())
+        dual = raw.get("dualSidePosition") if isinstance(raw, dict) else None
+        return PositionMode(dual_side=dual is True or str(dual).lower() == "true")
+
+    def create_listen_key(self) -> str:
+        """A user-data stream key (``POST /fapi/v1/listenKey``; the active one, extended,
+        if there is one)."""
+        self._require_keys("create a listen key")
+        raw = self._read("create listen key",
+                         lambda: self._exchange.fapiPrivatePostListenKey())
+        key = raw.get("listenKey") if isinstance(raw, dict) else None
+        if not isinstance(key, str) or not key:
+            raise ExchangeError("listen key answer without a listenKey")
+        return key
+
+    def keepalive_listen_key(self, listen_key: str) -> None:
+        """Extend the key by 60 minutes; raises (-1125) when it no longer exists."""
+        self._require_keys("keep a listen key alive")
+        self._read("keep listen key alive", lambda: self._exchange.fapiPrivatePutListenKey(
+            {"listenKey": listen_key}))
+
+    def close_listen_key(self, listen_key: str) -> None:
+        """Close the user-data stream key."""
+        self._require_keys("close a listen key")
+        self._call(lambda: self._exchange.fapiPrivateDeleteListenKey({"listenKey": listen_key}))
 
     def set_leverage(self, symbol: str, leverage: int) -> None:
         """Set the symbol's leverage (1..125); repeating it is harmless, so it is retried."""
@@ -342,8 +395,11 @@ class BinanceGateway:
     # -- internals -------------------------------------------------------------------------
 
     def _call(self, operation: Callable[[], T]) -> T:
-        with self._lock, translating(self._exchange):
-            return operation()
+        def request() -> T:
+            with self._lock, translating(self._exchange):
+                return operation()
+
+        return self._gate.run(request)
 
     def _read(self, description: str, operation: Callable[[], T]) -> T:
         return self._retrier.call(

@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.errors import InvalidOrder
 from bot.exchange.errors import translating
+from bot.exchange.gate import RequestGate
 from bot.exchange.parsing import number
 from bot.exchange.retry import Retrier
 from bot.symbols import to_exchange_id, to_unified
@@ -51,8 +52,10 @@ class MarketCatalog:
     Symbols may be given as ``BTCUSDT`` or ``BTC/USDT:USDT`` everywhere.
     """
 
-    def __init__(self, exchange: Any, retrier: Retrier) -> None:
-        """Keep the exchange; nothing is fetched until ``load()``."""
+    def __init__(self, exchange: Any, retrier: Retrier, gate: RequestGate | None = None) -> None:
+        """Keep the exchange; nothing is fetched until ``load()``, through ``gate`` (the
+        bot's shared request brake) when given."""
+        self._gate = gate
         self._exchange = exchange
         self._retrier = retrier
         self._lock = threading.Lock()
@@ -169,9 +172,15 @@ class MarketCatalog:
             )
 
     def _fetch(self, *, reload: bool) -> None:
-        def load() -> None:
+        def request() -> None:
             with translating(self._exchange):
                 self._exchange.load_markets(reload)
+
+        def load() -> None:
+            if self._gate is None:
+                request()
+            else:
+                self._gate.run(request)
 
         self._retrier.call(load, description="load markets")
         self._loaded = True

@@ -62,12 +62,18 @@ class ServerTime:
 
 @dataclass(frozen=True, slots=True)
 class Balance:
-    """The futures wallet in one asset (USDT): ``total = free + used``."""
+    """The futures account in one asset (USDT): ``total = free + used``.
+
+    ``total`` is Binance's margin balance (ccxt's ``total`` from ``/fapi/v3/account``):
+    the wallet plus the unrealised PnL of open positions, i.e. the equity. ``wallet`` is
+    the wallet balance alone (realised PnL, fees and funding booked so far).
+    """
 
     asset: str
     total: float
     free: float
     used: float
+    wallet: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +134,34 @@ class CancelledOrder:
     order_id: str | None
     trigger: bool
     order: ExchangeOrder | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of the account, from its trade history (Binance ``userTrades``).
+
+    ``commission`` is what was paid (positive) in ``commission_asset``; ``realized_pnl``
+    the PnL this fill realised, before commission, as the exchange booked it.
+    """
+
+    id: str
+    order_id: str
+    symbol: str
+    side: OrderSide
+    price: float
+    quantity: float
+    commission: float
+    commission_asset: str
+    realized_pnl: float
+    maker: bool
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PositionMode:
+    """The account's position mode: hedge (dual-side) or one-way."""
+
+    dual_side: bool
 
 
 # Binance USDⓈ-M kline intervals of fixed length (``1M`` varies, so it is left out).

@@ -19,6 +19,7 @@ from bot.exchange.models import (
     Candle,
     ExchangeOrder,
     ExchangePosition,
+    Fill,
     OrderStatus,
 )
 from bot.symbols import to_exchange_id
@@ -72,13 +73,25 @@ def balance(raw: Mapping[str, Any], asset: str) -> Balance:
     """The ``asset`` entry of a ccxt balance structure (zeros when the wallet lacks it)."""
     entry = raw.get(asset)
     if not isinstance(entry, Mapping):
-        return Balance(asset=asset, total=0.0, free=0.0, used=0.0)
+        return Balance(asset=asset, total=0.0, free=0.0, used=0.0, wallet=0.0)
     total = number(entry.get("total")) or 0.0
     free = number(entry.get("free")) or 0.0
     used = number(entry.get("used"))
     if used is None:
         used = total - free
-    return Balance(asset=asset, total=total, free=free, used=used)
+    wallet = _wallet_balance(raw.get("info"), asset)
+    return Balance(asset=asset, total=total, free=free, used=used,
+                   wallet=total if wallet is None else wallet)
+
+
+def _wallet_balance(info: Any, asset: str) -> float | None:
+    """``walletBalance`` of ``asset`` in Binance's own account answer (ccxt's ``total``
+    is the margin balance, unrealised PnL included)."""
+    assets = info.get("assets") if isinstance(info, Mapping) else None
+    for item in assets if isinstance(assets, list) else []:
+        if isinstance(item, Mapping) and item.get("asset") == asset:
+            return number(item.get("walletBalance"))
+    return None
 
 
 def position(raw: Mapping[str, Any]) -> ExchangePosition | None:
@@ -177,3 +190,26 @@ def candle(symbol: str, raw: Sequence[Any]) -> Candle:
     if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
         raise ExchangeError(f"inconsistent kline of {symbol}: {list(raw)!r}")
     return Candle(symbol, moment, open_, high, low, close, volume)
+
+
+def fill(raw: Mapping[str, Any]) -> Fill:
+    """One ccxt ``fetch_my_trades`` entry; the figures are read from Binance's own fields
+    (``info``), which carry the realised PnL ccxt leaves out."""
+    info = raw.get("info") or {}
+    price = number(info.get("price"))
+    quantity = number(info.get("qty"))
+    at = timestamp(info.get("time"))
+    side = str(info.get("side", "")).lower()
+    if price is None or quantity is None or at is None or side not in ("buy", "sell"):
+        raise ExchangeError(f"trade without price, quantity, time or side: {_keys(info)}")
+    return Fill(
+        id=str(info.get("id", "")), order_id=str(info.get("orderId", "")),
+        symbol=to_exchange_id(str(info.get("symbol", ""))), side=OrderSide(side),
+        price=price, quantity=quantity,
+        # Binance's documentation shows commissions signed as income; real answers are
+        # positive. Either way it is a cost.
+        commission=abs(number(info.get("commission")) or 0.0),
+        commission_asset=str(info.get("commissionAsset", "USDT")),
+        realized_pnl=number(info.get("realizedPnl")) or 0.0, maker=bool(info.get("maker")),
+        time=at,
+    )

@@ -28,6 +28,7 @@ from bot.risk.state import (
     KillSwitchState,
     RiskState,
     RiskStateStore,
+    ScopedRiskStateStore,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "RiskReason",
     "RiskState",
     "RiskStateStore",
+    "ScopedRiskStateStore",
     "check_stop",
     "size_entry",
 ]

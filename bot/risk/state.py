@@ -23,6 +23,7 @@ __all__ = [
     "KillSwitchState",
     "RiskState",
     "RiskStateStore",
+    "ScopedRiskStateStore",
 ]
 
 _log = logging.getLogger(__name__)
@@ -115,6 +116,37 @@ class CachedRiskStateStore:
         """Store ``value`` under ``key`` in the inner store, then remember it."""
         self._inner.set(key, value)
         self._values[key] = (value, self._monotonic())
+
+
+class ScopedRiskStateStore:
+    """One bot's share of a store several share: every key is prefixed with the trading
+    mode (``paper``, ``live``, ``backtest``) and the bot id, so the daily-loss lock,
+    cooldowns and kill switch of one mode never act on another kept in the same journal.
+
+    A kill switch stored before state was scoped (``risk.kill_switch``) still applies to
+    every scope until the scope's own is written: it fails safe.
+
+    Args:
+        inner: the shared store.
+        mode: the trading mode this engine guards.
+        bot_id: the bot's id (one bot per journal today: ``default``).
+    """
+
+    def __init__(self, inner: RiskStateStore, mode: str, bot_id: str = "default") -> None:
+        """Wrap ``inner`` for one mode and bot."""
+        self._inner = inner
+        self._prefix = f"{mode}.{bot_id}."
+
+    def get(self, key: str) -> str | None:
+        """The scope's value under ``key`` (the unscoped kill switch when it has none)."""
+        value = self._inner.get(self._prefix + key)
+        if value is None and key == KILL_SWITCH_KEY:
+            return self._inner.get(key)
+        return value
+
+    def set(self, key: str, value: str) -> None:
+        """Store ``value`` under the scope's ``key``."""
+        self._inner.set(self._prefix + key, value)
 
 
 @dataclass(frozen=True, slots=True)

@@ -142,6 +142,7 @@ class SimExchange(Startable):
             host=host,
             port=port,
             on_liquidation=self._own_liquidation,
+            on_user_event=self._user_event,
         )
 
     # -- parts ----------------------------------------------------------------------------
@@ -299,6 +300,11 @@ class SimExchange(Startable):
             self._rest.on_mark_prices()
         except Exception:
             logger.exception("simulated account evaluation failed")
+
+    def _user_event(self, listen_key: str, payload: dict[str, object]) -> None:
+        # The user-data stream rides on the same WebSocket server, under /private/ws/<key>.
+        if self._server.running:
+            self._server.publish_event(listen_key, payload)
 
     def _own_liquidation(self, order: ForceOrder) -> None:
         # Binance streams the account's own liquidations like anyone's. Synthetic mode

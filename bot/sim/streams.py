@@ -16,6 +16,7 @@ MARK_PRICE_ALL_1S = "!markPrice@arr@1s"
 MARK_PRICE_ALL_3S = "!markPrice@arr"
 
 _MARKET_PREFIX = "/market"
+_PRIVATE_PREFIX = "/private/ws/"
 
 
 def force_order_stream(symbol: str) -> str:
@@ -56,11 +57,15 @@ class Route:
 def route_for(path: str) -> Route | None:
     """Route a request path (with its query string), or ``None`` for an unknown path (404).
 
-    Known: ``[/market]/ws``, ``[/market]/ws/<s1>/<s2>...`` (raw) and
+    Known: ``/private/ws/<listenKey>`` (the user-data stream), ``[/market]/ws``,
+    ``[/market]/ws/<s1>/<s2>...`` (raw) and
     ``[/market]/stream?streams=<s1>/<s2>`` (combined).
     """
     parts = urlsplit(path)
     rest = parts.path
+    if rest.startswith(_PRIVATE_PREFIX) and len(rest) > len(_PRIVATE_PREFIX):
+        # The user-data stream: its one "stream" is the listen key.
+        return Route(market=True, combined=False, streams=(rest[len(_PRIVATE_PREFIX):],))
     market = rest == _MARKET_PREFIX or rest.startswith(_MARKET_PREFIX + "/")
     if market:
         rest = rest[len(_MARKET_PREFIX) :]

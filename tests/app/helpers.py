@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -49,6 +49,7 @@ class ScriptedPrices:
         self._prices: dict[str, float] = {}
         self._frozen: dict[str, datetime] = {}
         self.polls = 0
+        self.stamp: datetime | None = None  # set: every price carries this exchange time
 
     def freeze(self, symbol: str) -> None:
         """From now on ``symbol``'s price keeps the time it has now (it goes stale)."""
@@ -61,7 +62,7 @@ class ScriptedPrices:
     def poll(self) -> Mapping[str, MarkPrice]:
         """The scripted prices, as of now."""
         self.polls += 1
-        now = self._clock()
+        now = self.stamp or self._clock()
         return {s: MarkPrice(s, p, self._frozen.get(s, now)) for s, p in self._prices.items()}
 
 
@@ -104,7 +105,8 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               hunter: LiquidationHunter | None = None, deferred: bool = False,
-              symbols: tuple[str, ...] = (SYMBOL,)) -> Rig:
+              symbols: tuple[str, ...] = (SYMBOL,),
+              exchange_blocked: Callable[[], str | None] | None = None) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
@@ -125,6 +127,6 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     loop = TradingLoop(
         symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
         venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
-        settings=LoopSettings(),
+        settings=LoopSettings(), exchange_blocked=exchange_blocked,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

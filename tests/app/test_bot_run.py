@@ -21,6 +21,15 @@ from tests.cli.helpers import bot_command
 FAST = Path(__file__).with_name("fast_sim.yaml")
 
 
+def _journal_is_empty(path: Path) -> bool:
+    """True when the journal at ``path`` holds no trade and no order (or does not exist)."""
+    if not path.exists():
+        return True
+    with sqlite3.connect(path) as db:
+        return all(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] == 0
+                   for table in ("trades", "orders"))
+
+
 def _env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "BOT_JOURNAL__URL": f"sqlite:///{tmp_path / 'journal.db'}"}
 
@@ -117,7 +126,9 @@ def test_run_refuses_symbols_the_simulator_does_not_list(tmp_path: Path, symbols
     assert result.returncode == 2, result.stderr[-2000:]
     assert message in result.stderr
     assert "Traceback" not in result.stderr
-    assert not (tmp_path / "journal.db").exists()  # refused before anything was opened
+    # Refused before the venue or any stream started: the journal (opened first, so that a
+    # broken one is refused before anything connects) holds no trade and no order.
+    assert _journal_is_empty(tmp_path / "journal.db")
 
 
 @pytest.mark.slow

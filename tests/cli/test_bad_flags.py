@@ -30,7 +30,7 @@ CASES: list[tuple[str, str, list[str]]] = [
     ("run", "--web-port", ["--web-port", "70000"]),
     ("dashboard", "--journal", ["--journal", BAD_URL, "--duration", "1"]),
     ("dashboard", "--mode", ["--mode", "foo"]),
-    ("dashboard", "--host", ["--host", "0.0.0.0", "--duration", "1"]),
+    ("dashboard", "--host", ["--host", "192.168.1.20", "--duration", "1"]),
     ("dashboard", "--port", ["--port", "banana"]),
     ("dashboard", "--port", ["--port", "70000", "--duration", "1"]),
     ("dashboard", "--config", ["--config", NOWHERE]),

@@ -37,6 +37,14 @@ def _screen_after(tmp_path: Path, columns: int, rows: int, seconds: float) -> li
                 stream.feed(child.read_nonblocking(65536, timeout=0.5))
             except pexpect.TIMEOUT:
                 continue
+        # Then up to a quiet moment: a redraw read half-way (log lines printed, the view not
+        # yet drawn again below them) is the reader's timing, not what the user sees.
+        settle = time.monotonic() + 5.0
+        while time.monotonic() < settle:
+            try:
+                stream.feed(child.read_nonblocking(65536, timeout=0.3))
+            except pexpect.TIMEOUT:
+                break
         return list(screen.display)
     finally:
         child.kill(15)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from bot.exchange import (
     BinanceGateway,
     ExchangeConfig,
     LookupPolicy,
+    RequestGate,
     RetryPolicy,
     build_gateway,
 )
@@ -56,6 +58,8 @@ def make_gateway(sim: SimExchange, sleep: RecordingSleep) -> Iterator[GatewayFac
             config, utc_now, sleep=sleep, rng=random.Random(3),
             retry=RetryPolicy(max_attempts=attempts),
             lookup=LookupPolicy(attempts=lookups, delay_seconds=0.05),
+            # The request gate sees the recorded waits pass, as real sleeps would.
+            gate=RequestGate(lambda: utc_now() + timedelta(seconds=sum(sleep.waits))),
         )
         built.append(gateway)
         return gateway

@@ -1,8 +1,9 @@
 """The live venue's brakes: Retry-After back-off after a 429 and a halt after a 418.
 
 Kept apart from the venue so the rule reads in one place: after a 429 no request leaves
-before its Retry-After has elapsed; after a 418 (an IP ban) nothing leaves at all until a
-person restarts the bot.
+before its Retry-After has elapsed; after a 418 (an IP ban) nothing leaves until the ban's
+end (its Retry-After; without one, until a restart). The gateway's ``RequestGate`` holds
+back the bot's other requests (the public mark-price feed) the same way.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ _DEFAULT_BACKOFF_SECONDS = 1.0
 
 
 class TradingHalted(ExchangeError):
-    """Trading stopped after an IP ban (HTTP 418): restart once the ban is over."""
+    """Trading stopped while an IP ban (HTTP 418) is in force."""
 
 
 class ExchangeGuard:
@@ -39,21 +40,27 @@ class ExchangeGuard:
         self._on_halt = on_halt
         self._not_before: datetime | None = None
         self._halted: str | None = None
+        self._halted_until: datetime | None = None
 
     @property
     def halted(self) -> str | None:
-        """Why trading is halted, or ``None``."""
+        """Why trading is halted (an IP ban still in force), or ``None``."""
+        if (self._halted is not None and self._halted_until is not None
+                and self._clock() >= self._halted_until):
+            log.warning("the exchange's IP ban is over: requests resume")
+            self._halted = self._halted_until = None
         return self._halted
 
     def check(self) -> None:
         """Raise unless a request may leave now.
 
         Raises:
-            TradingHalted: after an IP ban.
+            TradingHalted: while an IP ban is in force.
             RateLimited: a Retry-After has not elapsed yet (``retry_after`` = what is left).
         """
-        if self._halted is not None:
-            raise TradingHalted(self._halted)
+        halted = self.halted
+        if halted is not None:
+            raise TradingHalted(halted)
         if self._not_before is not None:
             left = (self._not_before - self._clock()).total_seconds()
             if left > 0:
@@ -75,14 +82,19 @@ class ExchangeGuard:
             raise
 
     def halt(self, cause: IpBanned) -> None:
-        """Stop every further request (an IP ban: continuing would lengthen it)."""
-        if self._halted is not None:
+        """Stop every further request until the ban is over (continuing would lengthen it);
+        a ban of unknown length holds until a restart."""
+        if self.halted is not None:
             return
-        until = "" if cause.retry_after is None else f" for {cause.retry_after:g} s"
+        seconds = cause.retry_after
+        self._halted_until = None if seconds is None else self._clock() + timedelta(
+            seconds=seconds)
+        until = "" if self._halted_until is None else (
+            f" until {self._halted_until:%Y-%m-%d %H:%M:%S} UTC")
         self._halted = (
             f"TRADING HALTED: the exchange banned this IP{until} (HTTP 418) after too many "
-            "requests. No order will be sent; protective orders already on the exchange "
-            "stay in force. Restart the bot once the ban has expired."
+            "requests. No request is sent meanwhile; protective orders already on the "
+            "exchange stay in force."
         )
         log.critical("%s", self._halted)
         self._on_halt(self._halted)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from bot.domain import OrderSide
-from bot.errors import OrderNotFound
+from bot.errors import BotError, OrderNotFound, UnknownOrderOutcome
 from bot.exchange import BinanceGateway, ExchangeOrder
 from bot.execution.live.guard import ExchangeGuard
 
@@ -65,11 +65,24 @@ class LimitEntry:
         wait for its fill until the timeout, then cancel what is left.
 
         Raises:
-            UnknownOrderOutcome: the placement could not be settled.
-            BotError: the exchange refused the order, or a read failed.
+            UnknownOrderOutcome: the placement could not be settled, or the order was
+                placed and then could not be followed or cancelled (it may still fill).
+            BotError: the exchange refused the order.
         """
         order = self._guard.call(partial(self._gateway.create_limit_order, symbol, side,
                                          quantity, price, client_order_id))
+        try:
+            return self._follow(symbol, client_order_id, order)
+        except UnknownOrderOutcome:
+            raise
+        except BotError as exc:
+            # The order is on the book and may still fill: never report it as refused.
+            raise UnknownOrderOutcome(
+                f"limit entry {client_order_id} is on the book but could not be followed "
+                f"({exc}); it stays tracked until the exchange settles it") from exc
+
+    def _follow(self, symbol: str, client_order_id: str,
+                order: ExchangeOrder) -> ExchangeOrder:
         deadline = self._clock() + timedelta(seconds=self._timing.timeout_seconds)
         while order.is_open and self._clock() < deadline:
             self._sleep(self._timing.poll_seconds)

@@ -1,7 +1,8 @@
 """Protective orders of live positions: their ids, their journal rows, placing and cancelling.
 
-Every live position carries a reduce-only STOP_MARKET and a TAKE_PROFIT_MARKET, both
-triggered by the mark price (Binance's algo-order endpoint, through ``bot.exchange``). Their
+Every live position carries a close-position STOP_MARKET and TAKE_PROFIT_MARKET (they
+close the whole position, whatever its size when they trigger), both triggered by the mark
+price (Binance's algo-order endpoint, through ``bot.exchange``). Their
 client order ids derive from the entry's, so a restarted bot finds them without any other
 record. Used by the live venue and by reconciliation alike.
 """
@@ -142,7 +143,9 @@ class Protector:
         try:
             placed = self._gateway.create_stop_order(
                 order.symbol, order.side, order.trigger_price, order.client_order_id,
-                kind=order.kind, close_position=False, quantity=order.quantity,
+                # closePosition: the order closes whatever the position is when it
+                # triggers, so a position grown or shrunk outside the bot stays covered.
+                kind=order.kind, close_position=True,
             )
         except Exception as exc:
             self._journal.update_order(order.client_order_id, status=JournalStatus.REJECTED,

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
-from bot.errors import BotError, InvalidOrder
-from bot.exchange import BinanceGateway, ExchangeOrder
+from bot.domain import ClosedPosition, OrderSide, Position, PositionSide, SizedOrder
+from bot.errors import BotError, InvalidOrder, OrderNotFound, TemporaryExchangeError
+from bot.exchange import BinanceGateway, ExchangeOrder, ExchangePosition
 from bot.exchange import OrderStatus as ExchangeStatus
+from bot.execution.live.fills import FillSummary, summarise
 from bot.execution.live.guard import ExchangeGuard
 from bot.execution.live.inflight import InFlightEntries
 from bot.execution.live.journal import open_trade_for_entry
@@ -28,7 +29,7 @@ from bot.execution.live.protection import (
     journal_status,
     protection_for,
 )
-from bot.execution.live.reconcile.rules import still_settling
+from bot.execution.live.reconcile.rules import same_quantity, still_settling
 from bot.execution.pricing import ExitTrigger, taker_fee
 from bot.journal import JournalRepository, NewOrder, OrderPurpose, TradeMode, TradeRecord
 from bot.journal import OrderStatus as JournalStatus
@@ -36,6 +37,7 @@ from bot.journal import OrderStatus as JournalStatus
 log = logging.getLogger(__name__)
 
 EXTERNAL_EXIT_SUFFIX = "ext"
+FLIPPED_SUFFIX = "flip"
 CrashPoint = Callable[[str], None]
 
 
@@ -50,12 +52,37 @@ class Held:
     position: Position
     protected: bool = False
     journal_trade_id: int | None = None
+    mismatch: float | None = None  # the exchange's quantity while it differs
 
     def protection(self) -> tuple[ProtectiveOrder, ProtectiveOrder]:
         """The stop and the take profit this position should carry."""
         p = self.position
         return protection_for(p.symbol, p.side, p.quantity, p.stop_price,
                               p.take_profit_price, p.client_order_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Foreign:
+    """A position on the exchange the bot does not hold (left over, flipped, opened by
+    hand), and the protective orders the bot placed on it."""
+
+    side: PositionSide
+    quantity: float
+    protection_ids: tuple[str, ...]
+
+
+def mirrored(position: Position, found: ExchangePosition) -> Position:
+    """The flipped position ``found`` with the stop and target at the same fractional
+    distances from its entry as ``position``'s (pure)."""
+    stop = abs(position.stop_price / position.entry_price - 1)
+    target = abs(position.take_profit_price / position.entry_price - 1)
+    sign = found.side.sign
+    return Position(
+        symbol=position.symbol, side=found.side, quantity=found.quantity,
+        entry_price=found.entry_price, stop_price=found.entry_price * (1 - sign * stop),
+        take_profit_price=found.entry_price * (1 + sign * target), opened_at=position.opened_at,
+        client_order_id=derived_id(position.client_order_id, FLIPPED_SUFFIX), entry_fee=0.0,
+    )
 
 
 def position_from_trade(trade: TradeRecord) -> Position:
@@ -100,6 +127,7 @@ class PositionTracker:
         self._unresolved: dict[str, tuple[str, datetime]] = {}
         self._closures: dict[str, list[ClosedPosition]] = {}
         self._marks: dict[str, float] = {}
+        self._foreign: dict[str, Foreign] = {}
 
     # -- state ----------------------------------------------------------------------------
 
@@ -123,12 +151,10 @@ class PositionTracker:
         return [self._held[s].position for s in sorted(self._held)]
 
     def busy(self, symbol: str) -> bool:
-        """Whether a position or an unresolved entry is on ``symbol``."""
-        return symbol in self._held or any(s == symbol for s, _ in self._unresolved.values())
-
-    def anything_to_follow(self) -> bool:
-        """Whether polling has anything to look at."""
-        return bool(self._held or self._unresolved)
+        """Whether a position (the bot's or one it does not hold) or an unresolved entry is
+        on ``symbol``: no new entry there."""
+        return (symbol in self._held or symbol in self._foreign
+                or any(s == symbol for s, _ in self._unresolved.values()))
 
     def set_mark(self, symbol: str, price: float) -> None:
         """Remember the latest mark (exit estimates when nothing better is known)."""
@@ -175,12 +201,15 @@ class PositionTracker:
             self.cancel_pending_protection(entry_id)
             raise InvalidOrder(f"entry {entry_id} did not fill ({filled.status})")
         price = filled.average_price or order.intent.reference_price
+        fills = self.fills(filled.symbol, order_id=filled.id)
+        fee = taker_fee(price * filled.filled, self._fee_rate) if fills is None else (
+            fills.commission)
         intent = order.intent
         position = Position(
             symbol=filled.symbol, side=intent.side, quantity=filled.filled, entry_price=price,
             stop_price=intent.stop_price, take_profit_price=intent.take_profit_price,
             opened_at=filled.timestamp or self._clock(), client_order_id=entry_id,
-            entry_fee=taker_fee(price * filled.filled, self._fee_rate),
+            entry_fee=fee,
             target_cluster_price=None if intent.cluster is None else intent.cluster.price_level,
         )
         held = Held(position)
@@ -244,20 +273,70 @@ class PositionTracker:
         try:
             answer = self._guard.call(lambda: self._gateway.create_market_order(
                 p.symbol, side, p.quantity, exit_id, reduce_only=True))
-        except InvalidOrder as exc:  # reduce-only refused: the position is already gone
+        except InvalidOrder as exc:
             self._journal.update_order(exit_id, status=JournalStatus.REJECTED, error=str(exc))
-            return self.finish(held, self.closure_from_exchange(held))
+            return self._exit_refused(held, exc)
         crash("after_exit_reply")
         self._journal.update_order(exit_id, status=journal_status(answer),
                                    exchange_order_id=answer.id, filled_quantity=answer.filled,
                                    average_price=answer.average_price)
-        price = answer.average_price or self._marks.get(p.symbol, p.entry_price)
-        closed = self._closed(held, price, reason, exit_id)
-        return self.finish(held, closed)
+        closed = self.exit_from_order(held, answer, reason, exit_id)
+        return self.finish(held, closed, keep_protection=self._left_over(held))
 
-    def finish(self, held: Held, closed: ClosedPosition) -> ClosedPosition:
-        """Cancel what protection is left, journal a self-journaled trade, forget it."""
-        for spec in held.protection():
+    def exit_from_order(self, held: Held, answer: ExchangeOrder, reason: str,
+                        exit_id: str) -> ClosedPosition:
+        """The closure a filled exit order made, priced, dated and charged by its fills in
+        the account's trade history (the order's own answer when they are not there yet)."""
+        p = held.position
+        fills = self.fills(p.symbol, order_id=answer.id)
+        price = answer.average_price or self._marks.get(p.symbol, p.entry_price)
+        return self._closed(held, price, reason, exit_id, fills)
+
+    def _left_over(self, held: Held) -> bool:
+        """After the bot's exit: whether some of the position is still open (it grew
+        outside the bot, maybe while the bot was down). That rest keeps the close-position
+        protection and blocks the symbol until it is gone."""
+        symbol = held.position.symbol
+        rest = [p for p in self._guard.call(lambda: self._gateway.fetch_positions([symbol]))
+                if p.symbol == symbol]
+        if not rest:
+            return False
+        ids = tuple(spec.client_order_id for spec in held.protection())
+        self._foreign[symbol] = Foreign(rest[0].side, rest[0].quantity, ids)
+        log.error("%s: %s %g still open after the exit: kept protected, no entry there until "
+                  "it is gone", symbol, rest[0].side, rest[0].quantity)
+        self._event("position_mismatch", "rest of a changed position left protected", held,
+                    f"exchange {rest[0].side} {rest[0].quantity:g}")
+        return True
+
+    def _exit_refused(self, held: Held, error: InvalidOrder) -> ClosedPosition:
+        """A refused exit says nothing about the position: ask the exchange what is open.
+
+        Gone (a reduce-only order with nothing to reduce): the closure is found as for any
+        position that went away. Still open (a filter, a precision, the bot's own size
+        check): nothing is cancelled or forgotten; the protection is checked on the next
+        poll and the refusal is raised to the caller.
+
+        Raises:
+            InvalidOrder: the position is still open on the exchange.
+        """
+        symbol = held.position.symbol
+        still_open = any(p.symbol == symbol for p in self._guard.call(
+            lambda: self._gateway.fetch_positions([symbol])))
+        if not still_open:
+            return self.finish(held, self.closure_from_exchange(held))
+        held.protected = False  # the next poll makes sure the stop and target are there
+        log.error("%s: exit refused (%s); the position is still open and stays protected",
+                  symbol, error)
+        self._event("exit_refused", "exit refused: position still open, protection kept",
+                    held, str(error))
+        raise InvalidOrder(f"{symbol}: exit refused, position still open: {error}") from error
+
+    def finish(self, held: Held, closed: ClosedPosition, *,
+               keep_protection: bool = False) -> ClosedPosition:
+        """Cancel what protection is left (unless ``keep_protection``: some position is
+        still open), journal a self-journaled trade, forget it."""
+        for spec in () if keep_protection else held.protection():
             if spec.client_order_id != closed.exit_client_order_id:
                 self._guard.call(partial(self._protector.cancel, spec.symbol,
                                          spec.client_order_id))
@@ -269,8 +348,12 @@ class PositionTracker:
         return closed
 
     def closure_from_exchange(self, held: Held) -> ClosedPosition:
-        """How a position that is gone ended: its stop, its take profit, or elsewhere."""
+        """How a position that is gone ended: its stop, its take profit, or elsewhere (by
+        hand, a liquidation), priced, dated and charged by the closing fills of the
+        account's trade history."""
         p = held.position
+        fills = self.fills(p.symbol, since=p.opened_at, side=OrderSide.to_close(p.side),
+                           cap=p.quantity)
         for spec, reason in zip(held.protection(), (ExitTrigger.STOP_LOSS,
                                                     ExitTrigger.TAKE_PROFIT), strict=True):
             found = self._guard.call(partial(self._protector.lookup, p.symbol,
@@ -278,16 +361,36 @@ class PositionTracker:
             if found is not None and found.status is ExchangeStatus.CLOSED:
                 price = self._guard.call(partial(self._protector.fill_price, p.symbol,
                                                  spec.client_order_id, spec.trigger_price))
+                closed = self._closed(held, price, reason.value, spec.client_order_id, fills)
                 self._journal.update_order(spec.client_order_id, status=JournalStatus.FILLED,
-                                           filled_quantity=p.quantity, average_price=price)
-                return self._closed(held, price, reason.value, spec.client_order_id)
+                                           filled_quantity=p.quantity,
+                                           average_price=closed.exit_price)
+                return closed
         log.warning("%s: position closed on the exchange by neither stop nor target", p.symbol)
         price = self._marks.get(p.symbol, p.entry_price)
         return self._closed(held, price, "closed_on_exchange",
-                            derived_id(p.client_order_id, EXTERNAL_EXIT_SUFFIX))
+                            derived_id(p.client_order_id, EXTERNAL_EXIT_SUFFIX), fills)
 
-    def _closed(self, held: Held, price: float, reason: str, exit_id: str) -> ClosedPosition:
+    def fills(self, symbol: str, *, order_id: str | None = None,
+              since: datetime | None = None, side: OrderSide | None = None,
+              cap: float | None = None) -> FillSummary | None:
+        """The account's fills of one order, or on ``side`` since a time, added up
+        (``None``: none, or the history could not be read: estimates are booked then)."""
+        try:
+            found = self._guard.call(partial(self._gateway.fetch_fills, symbol, since=since,
+                                             order_id=order_id))
+        except TemporaryExchangeError as exc:
+            log.warning("%s: trade history unavailable (%s): booking estimates", symbol, exc)
+            return None
+        return summarise([f for f in found if side is None or f.side is side], cap)
+
+    def _closed(self, held: Held, price: float, reason: str, exit_id: str,
+                fills: FillSummary | None = None) -> ClosedPosition:
         p = held.position
+        if fills is not None:
+            return ClosedPosition(position=p, exit_price=fills.average_price,
+                                  exit_time=fills.last_time, reason=reason,
+                                  exit_fee=fills.commission, exit_client_order_id=exit_id)
         return ClosedPosition(position=p, exit_price=price, exit_time=self._clock(),
                               reason=reason, exit_fee=taker_fee(price * p.quantity,
                                                                 self._fee_rate),
@@ -296,18 +399,112 @@ class PositionTracker:
     # -- polling --------------------------------------------------------------------------
 
     def poll(self, inflight: InFlightEntries) -> None:
-        """One look at the exchange: closures, missing protection, unresolved entries."""
-        open_on_exchange = {p.symbol for p in self._guard.call(
-            lambda: self._gateway.fetch_positions(sorted(self._held)))} if self._held else set()
+        """One look at the exchange, the runtime reconciliation: every position's side and
+        quantity against the journal's, its protective orders, positions the bot does not
+        hold, unresolved entries."""
+        on_exchange = {p.symbol: p for p in self._guard.call(self._gateway.fetch_positions)}
         for symbol, held in list(self._held.items()):
-            if symbol not in open_on_exchange:
+            found = on_exchange.get(symbol)
+            if found is None:
                 closed = self.finish(held, self.closure_from_exchange(held))
                 self._closures.setdefault(symbol, []).append(closed)
-            elif not held.protected:
-                self.protect(held, lambda _p: None)
+            elif found.side != held.position.side:
+                self._flipped(held, found)
+            else:
+                self._compare(held, found)
+                self._check_protection(held)
+        self._follow_foreign(on_exchange)
         for entry_id, (symbol, since) in list(self._unresolved.items()):
             self._settle_unresolved(entry_id, symbol, since, inflight)
         self._forget_settled(inflight)
+
+    def _compare(self, held: Held, found: ExchangePosition) -> None:
+        """Journal a quantity changed outside the bot once, and when it agrees again.
+
+        The close-position protection covers whatever size the exchange holds; the symbol
+        stays blocked for entries while it is held anyway.
+        """
+        p = held.position
+        if same_quantity(found.quantity, p.quantity):
+            if held.mismatch is not None:
+                held.mismatch = None
+                self._event("position_mismatch", "journal and exchange agree again", held,
+                            f"{p.side} {p.quantity:g}")
+            return
+        if held.mismatch == found.quantity:
+            return
+        held.mismatch = found.quantity
+        log.error("%s: the exchange holds %s %g, the journal %g: changed outside the bot; "
+                  "the stop covers the whole position, no new entry until they agree",
+                  p.symbol, found.side, found.quantity, p.quantity)
+        self._event("position_mismatch", "position changed outside the bot", held,
+                    f"journal {p.side} {p.quantity:g}; exchange {found.side} "
+                    f"{found.quantity:g}")
+
+    def _check_protection(self, held: Held) -> None:
+        """Place again a protective order that is no longer open (cancelled by hand or by
+        the exchange), at the journal's levels."""
+        symbol = held.position.symbol
+        open_ids = {o.client_order_id for o in self._guard.call(
+            partial(self._gateway.fetch_open_orders, symbol, trigger=True))}
+        missing = [s.client_order_id for s in held.protection()
+                   if s.client_order_id not in open_ids]
+        if missing:
+            log.error("%s: protective order(s) %s not open on the exchange: placing again",
+                      symbol, ", ".join(missing))
+            self._event("protection", "protective order missing: placed again", held,
+                        ", ".join(missing))
+            held.protected = False
+        if not held.protected:
+            self.protect(held, lambda _p: None)
+
+    def _flipped(self, held: Held, found: ExchangePosition) -> None:
+        """The journal's position was closed outside the bot and an opposite one opened:
+        the trade is closed from the exchange's fills, the new position protected at the
+        same distances and followed as one the bot does not trade."""
+        symbol = held.position.symbol
+        self._event("position_mismatch", "position flipped outside the bot", held,
+                    f"journal {held.position.side} {held.position.quantity:g}; exchange "
+                    f"{found.side} {found.quantity:g}")
+        closed = self.finish(held, self.closure_from_exchange(held))
+        self._closures.setdefault(symbol, []).append(closed)
+        mirror = Held(mirrored(held.position, found))
+        ids: list[str] = []
+        for spec in mirror.protection():
+            try:
+                self._guard.call(partial(self._protector.place, spec, None))
+                ids.append(spec.client_order_id)
+            except BotError as exc:
+                log.critical("%s: flipped position not protected: %s", symbol, exc)
+                self._event("protection", "flipped position not protected", mirror, str(exc))
+        self._foreign[symbol] = Foreign(found.side, found.quantity, tuple(ids))
+
+    def _follow_foreign(self, on_exchange: dict[str, ExchangePosition]) -> None:
+        """Positions the bot does not hold block their symbol until they are gone; what
+        protection the bot left on them is cancelled then."""
+        waiting = {s for s, _ in self._unresolved.values()}
+        for symbol, found in on_exchange.items():
+            if symbol in self._held or symbol in waiting:
+                continue
+            known = self._foreign.get(symbol)
+            if known is not None and (known.side, known.quantity) == (found.side,
+                                                                       found.quantity):
+                continue
+            ids = () if known is None else known.protection_ids
+            self._foreign[symbol] = Foreign(found.side, found.quantity, ids)
+            log.error("%s: the exchange holds a %s %g position the bot does not: no entry "
+                      "there until it is gone", symbol, found.side, found.quantity)
+            self._journal.record_risk_event(
+                "position_mismatch", "position the journal does not hold", symbol=symbol,
+                detail=f"exchange {found.side} {found.quantity:g}", mode=TradeMode.LIVE,
+                at=self._clock())
+        for symbol in [s for s in self._foreign if s not in on_exchange]:
+            gone = self._foreign.pop(symbol)
+            for cid in gone.protection_ids:
+                self._guard.call(partial(self._protector.cancel, symbol, cid))
+            self._journal.record_risk_event(
+                "position_mismatch", "journal and exchange agree again", symbol=symbol,
+                detail="flat", mode=TradeMode.LIVE, at=self._clock())
 
     def _settle_unresolved(self, entry_id: str, symbol: str, since: datetime,
                            inflight: InFlightEntries) -> None:
@@ -319,7 +516,10 @@ class PositionTracker:
             self.cancel_pending_protection(entry_id)
             inflight.remove(entry_id)
             return
-        if found is None or found.is_open:
+        if found is not None and found.is_open:
+            self._cancel_resting(symbol, entry_id)
+            return  # the next look reads what the cancel left (a fill may race it)
+        if found is None:
             return  # still unknown: keep the symbol blocked and look again next time
         del self._unresolved[entry_id]
         row = self._journal.find_order(entry_id)
@@ -330,6 +530,18 @@ class PositionTracker:
             return
         self._adopt_late_fill(entry_id, found)
         inflight.remove(entry_id)
+
+    def _cancel_resting(self, symbol: str, entry_id: str) -> None:
+        """An entry nobody waits for any more still rests on the book (a limit entry whose
+        follow-up failed): cancel it; what filled before is adopted on the next look."""
+        log.warning("%s: entry %s still rests on the book: cancelling it", symbol, entry_id)
+        try:
+            self._guard.call(partial(self._gateway.cancel_order, symbol, entry_id))
+        except OrderNotFound:
+            pass  # filled or gone meanwhile: the next look tells
+        except TemporaryExchangeError as exc:
+            log.warning("%s: cancel of %s failed (next poll retries): %s", symbol, entry_id,
+                        exc)
 
     def _adopt_late_fill(self, entry_id: str, found: ExchangeOrder) -> None:
         """An entry reported as unknown turned out filled: journal the trade, protect it."""

@@ -50,6 +50,7 @@ from bot.execution.live.protection import (
     journal_status,
 )
 from bot.execution.live.tracking import Held, PositionTracker
+from bot.execution.live.user_stream.events import AlgoUpdate, OrderUpdate, UserEvent
 from bot.execution.port import ExecutionMode
 from bot.journal import NewOrder, OrderPurpose, TradeMode
 from bot.journal import OrderStatus as JournalStatus
@@ -247,6 +248,15 @@ class LiveExecution:
         with self._lock:
             self._poll()
 
+    def on_user_event(self, event: UserEvent) -> None:
+        """The user-data stream saw a change: reconcile with the exchange at once instead
+        of at the next poll (an order's acceptance alone changes nothing)."""
+        if isinstance(event, OrderUpdate) and event.execution == "NEW":
+            return
+        if isinstance(event, AlgoUpdate) and event.status == "NEW":
+            return
+        self.poll()
+
     # -- queries --------------------------------------------------------------------------
 
     def positions(self) -> list[Position]:
@@ -261,21 +271,19 @@ class LiveExecution:
             return None if held is None else held.position
 
     def balance(self) -> float:
-        """The futures wallet balance in USDT (fetched, reused for a few seconds)."""
-        return self._account.balance().total
+        """The futures wallet balance in USDT, unrealised PnL left out (fetched, reused for
+        a few seconds)."""
+        return self._account.balance().wallet
 
     def free_balance(self) -> float:
         """The balance available for new margin, as the exchange reports it."""
         return self._account.balance().free
 
     def equity(self) -> float:
-        """Wallet balance plus the unrealised PnL of open positions at their last marks."""
-        with self._lock:
-            positions = self._tracker.positions()
-            marks = dict(self._marks)
-        unrealised = sum(p.unrealised_pnl(marks[p.symbol][0])
-                         for p in positions if p.symbol in marks)
-        return self.balance() + unrealised
+        """The exchange's margin balance: the wallet plus the unrealised PnL of open
+        positions, as Binance computes it (adding the bot's own estimate to it would count
+        the unrealised PnL twice)."""
+        return self._account.balance().total
 
     def mark_price(self, symbol: str) -> tuple[float, datetime] | None:
         """The latest mark of ``symbol`` and its time, or ``None``."""
@@ -365,7 +373,7 @@ class LiveExecution:
         return True
 
     def _poll(self) -> None:
-        if not self._tracker.anything_to_follow() or self._guard.halted:
+        if self._guard.halted:
             return
         try:
             self._tracker.poll(self._inflight)

@@ -131,12 +131,16 @@ class Authenticator:
             raise
         self._count(accepted=True)
 
-    def _check(
-        self, api_key: str | None, query: str, body: str, params: Params, server_ms: int
-    ) -> None:
+    def verify_key(self, api_key: str | None) -> None:
+        """Check the API key alone (USER_STREAM endpoints: key header, no signature)."""
         expected_key = self._credentials.api_key.encode()
         if api_key is None or not hmac.compare_digest(api_key.encode(), expected_key):
             raise INVALID_API_KEY()
+
+    def _check(
+        self, api_key: str | None, query: str, body: str, params: Params, server_ms: int
+    ) -> None:
+        self.verify_key(api_key)
         timestamp, recv_window = _timing(params)
         unsigned_query, query_signature = split_signature(query)
         unsigned_body, body_signature = split_signature(body)

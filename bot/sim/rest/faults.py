@@ -13,7 +13,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
-CountedFault = Literal["rate_limit_next", "ban_next", "server_error_next"]
+CountedFault = Literal[
+    "rate_limit_next", "ban_next", "server_error_next", "refuse_order_next"
+]
 
 
 class AfterAccept(StrEnum):
@@ -36,6 +38,7 @@ class InjectedFaults:
     server_errors: int = 0
     failed_after_accept: int = 0
     delayed: int = 0
+    refused_orders: int = 0
 
 
 @dataclass
@@ -50,6 +53,10 @@ class RestFaults:
         server_error_next: the next N requests get ``server_error_status`` and no JSON
             body, like Binance's gateway.
         server_error_status: 500, 502, 503 or 504.
+        refuse_order_next: the next N regular order POSTs (``/fapi/v1/order``) are refused
+            with ``refusal_code`` before anything is executed, as Binance refuses an order
+            whose quantity or price breaks a filter (-4005, -1013, -1111...).
+        refusal_code: the Binance code of such a refusal (``-4005`` by default).
         fail_after_accept: the next order POST (``order`` or ``algoOrder``) that is
             accepted is executed, then answered this way; ``None`` = off. One-shot.
         timestamp_skew_ms: added to the server's clock, so signed requests look stale
@@ -63,6 +70,8 @@ class RestFaults:
     ban_seconds: int = 120
     server_error_next: int = 0
     server_error_status: int = 503
+    refuse_order_next: int = 0
+    refusal_code: int = -4005
     fail_after_accept: AfterAccept | None = None
     timestamp_skew_ms: int = 0
     latency_seconds: float = 0.0
@@ -75,6 +84,7 @@ class RestFaults:
             self.rate_limit_next = 0
             self.ban_next = 0
             self.server_error_next = 0
+            self.refuse_order_next = 0
             self.fail_after_accept = None
             self.timestamp_skew_ms = 0
             self.latency_seconds = 0.0
@@ -115,5 +125,7 @@ class RestFaults:
             self._injected = replace(i, rate_limited=i.rate_limited + 1)
         elif fault == "ban_next":
             self._injected = replace(i, banned=i.banned + 1)
+        elif fault == "refuse_order_next":
+            self._injected = replace(i, refused_orders=i.refused_orders + 1)
         else:
             self._injected = replace(i, server_errors=i.server_errors + 1)

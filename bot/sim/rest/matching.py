@@ -40,6 +40,7 @@ from bot.sim.rest.accounts import Account, AccountConfig, Liquidated, MarginType
 from bot.sim.rest.brackets import MAX_LEVERAGE, Brackets
 from bot.sim.rest.checks import check_algo, check_client_id, check_time_in_force, crosses
 from bot.sim.rest.filters import SymbolFilters
+from bot.sim.rest.ledger import Ledger
 from bot.sim.rest.orders import (
     ZERO,
     AlgoOrder,
@@ -50,6 +51,7 @@ from bot.sim.rest.orders import (
     liquidation_order,
 )
 from bot.sim.rest.params import round_to
+from bot.sim.rest.user_stream import AccountState
 from bot.sim.rest.views import AccountView, account_view
 
 _BPS = Decimal(10_000)
@@ -87,6 +89,8 @@ class MatchingEngine:
         self._orders: OrderStore[Order] = OrderStore()
         self._algos: OrderStore[AlgoOrder] = OrderStore()
         self._next_order_id = 4_000_000_001
+        self.ledger = Ledger()
+        self._dual_side = False
         self._next_algo_id = 1_000_000_001
 
     # -- reading ----------------------------------------------------------------------------
@@ -115,6 +119,27 @@ class MatchingEngine:
         with self._lock:
             return account_view(self._account, self.marks(), self._order_margin())
 
+    def all_orders(self) -> list[Order]:
+        """Copies of every regular order held (open and recently closed)."""
+        with self._lock:
+            return [replace(o) for o in self._orders.all()]
+
+    def all_algos(self) -> list[AlgoOrder]:
+        """Copies of every conditional order held (open and recently closed)."""
+        with self._lock:
+            return [replace(a) for a in self._algos.all()]
+
+    def account_state(self) -> AccountState:
+        """The wallet and positions, as the user-data stream reports them."""
+        with self._lock:
+            marks = self.marks()
+            positions = self._account.open_positions()
+            return AccountState(
+                wallet=self._account.wallet_balance,
+                positions={s: (p.amount, p.entry_price) for s, p in positions.items()},
+                unrealised={s: p.unrealised(marks[s]) for s, p in positions.items()},
+            )
+
     # -- account settings -------------------------------------------------------------------
 
     def set_leverage(self, symbol: str, leverage: int) -> Decimal:
@@ -140,6 +165,24 @@ class MatchingEngine:
             if self._orders.open_orders(symbol) or self._algos.open_orders(symbol):
                 raise errors.MARGIN_TYPE_OPEN_ORDERS()
             pos.margin_type = margin_type
+
+    @property
+    def dual_side(self) -> bool:
+        """Whether the account is in hedge (dual-side) position mode."""
+        return self._dual_side
+
+    def set_dual_side(self, dual: bool) -> None:
+        """Switch one-way / hedge mode; Binance refuses with positions or open orders."""
+        with self._lock:
+            if dual == self._dual_side:
+                raise errors.ApiError(-4059, "No need to change position side.")
+            if self._account.open_positions():
+                raise errors.ApiError(-4068, "Position side cannot be changed if there "
+                                             "exists position.")
+            if self._orders.open_orders() or self._algos.open_orders():
+                raise errors.ApiError(-4067, "Position side cannot be changed if there "
+                                             "exists open orders.")
+            self._dual_side = dual
 
     # -- regular orders ---------------------------------------------------------------------
 
@@ -338,8 +381,12 @@ class MatchingEngine:
         if order.reduce_only:
             quantity = min(quantity, self._account.reducible_quantity(order.symbol, order.side))
         if quantity > 0:
-            self._account.apply_fill(order.symbol, order.side, quantity, price, fee_rate, now)
+            realised, fee = self._account.apply_fill(order.symbol, order.side, quantity, price,
+                                                     fee_rate, now)
             order.record_fill(quantity, price, now)
+            self.ledger.record(order.order_id, order.symbol, order.side, price, quantity,
+                               commission=fee, realized_pnl=realised,
+                               maker=fee_rate == self._config.maker_fee, now_ms=now)
         if order.is_open and order.reduce_only:
             # The part beyond the position can never execute as a reduction.
             order.close("EXPIRED", now)
@@ -384,6 +431,9 @@ class MatchingEngine:
         order = liquidation_order(self._next_order_id, event, price, now)
         self._next_order_id += 1
         self._orders.add(order)
+        # The whole margin is lost: that is the liquidation fill's realised PnL.
+        self.ledger.record(order.order_id, event.symbol, event.side, price, event.quantity,
+                           commission=ZERO, realized_pnl=-event.loss, maker=False, now_ms=now)
 
     def _tidy(self) -> None:
         for order in self._orders.open_orders():

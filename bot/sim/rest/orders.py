@@ -213,6 +213,10 @@ class OrderStore(Generic[T]):
                 return order
         return None
 
+    def all(self) -> list[T]:
+        """Every order held, open and closed."""
+        return [*self._closed.values(), *self._open.values()]
+
     def settle(self) -> None:
         """Move orders that are no longer open into the history."""
         for order_id in [i for i, o in self._open.items() if not o.is_open]:

@@ -15,6 +15,7 @@ from bot.sim.market import SimMarket
 from bot.sim.rest import errors
 from bot.sim.rest.accounts import MarginType, OrderSide
 from bot.sim.rest.klines import SyntheticKlines
+from bot.sim.rest.ledger import HistoryQuery, fill_json, income_json
 from bot.sim.rest.market_data import PriceHistory, exchange_info, premium_index, ticker_24h
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.orders import ALGO_TYPES, REGULAR_TYPES, ZERO, AlgoRequest, OrderRequest
@@ -27,6 +28,7 @@ from bot.sim.rest.payloads import (
     order_json,
     position_risk_json,
 )
+from bot.sim.rest.user_stream import ListenKeys
 
 Handler = Callable[[Params], object]
 _TIME_IN_FORCE = ("GTC", "IOC", "FOK", "GTX")
@@ -41,20 +43,29 @@ class Route:
         handler: computes the answer.
         signed: a SIGNED (TRADE / USER_DATA) endpoint: key, signature and timestamp checked.
         places_order: a new-order endpoint (the "fail after accept" fault applies).
+        key_only: a USER_STREAM endpoint: the API key header is checked, no signature.
     """
 
     handler: Handler
     signed: bool = False
     places_order: bool = False
+    key_only: bool = False
 
 
 def build_routes(
-    engine: MatchingEngine, market: SimMarket, history: PriceHistory, server_ms: Callable[[], int]
+    engine: MatchingEngine, market: SimMarket, history: PriceHistory,
+    server_ms: Callable[[], int], listen_keys: ListenKeys,
 ) -> dict[tuple[str, str], Route]:
     """Every endpoint the simulator serves, keyed by ``(HTTP method, path)``."""
     public = _Public(engine, market, history, server_ms)
     private = _Private(engine)
     return {
+        ("POST", "/fapi/v1/listenKey"): Route(
+            lambda _: {"listenKey": listen_keys.create()}, key_only=True),
+        ("PUT", "/fapi/v1/listenKey"): Route(
+            lambda p: _done(listen_keys.keepalive, p, listen_keys), key_only=True),
+        ("DELETE", "/fapi/v1/listenKey"): Route(
+            lambda p: _done(listen_keys.close, p, listen_keys), key_only=True),
         ("GET", "/fapi/v1/ping"): Route(lambda _: {}),
         ("GET", "/fapi/v1/time"): Route(lambda _: {"serverTime": server_ms()}),
         ("GET", "/fapi/v1/exchangeInfo"): Route(public.exchange_info),
@@ -74,6 +85,10 @@ def build_routes(
         ("GET", "/fapi/v1/algoOrder"): Route(private.query_algo, signed=True),
         ("DELETE", "/fapi/v1/algoOrder"): Route(private.cancel_algo, signed=True),
         ("GET", "/fapi/v1/openAlgoOrders"): Route(private.open_algos, signed=True),
+        ("GET", "/fapi/v1/userTrades"): Route(private.user_trades, signed=True),
+        ("GET", "/fapi/v1/income"): Route(private.income, signed=True),
+        ("GET", "/fapi/v1/positionSide/dual"): Route(private.position_mode, signed=True),
+        ("POST", "/fapi/v1/positionSide/dual"): Route(private.set_position_mode, signed=True),
     }
 
 
@@ -190,6 +205,40 @@ class _Private:
     def open_algos(self, p: Params) -> object:
         algos = self._engine.open_algos(_symbol(self._engine, p))
         return [algo_json(a, self._engine.filters(a.symbol)) for a in algos]
+
+    def user_trades(self, p: Params) -> object:
+        query = _history_query(self._engine, p, symbol_required=True)
+        filters = self._engine.filters(str(query.symbol))
+        return [fill_json(f, filters) for f in self._engine.ledger.fills(query)]
+
+    def income(self, p: Params) -> object:
+        query = _history_query(self._engine, p, symbol_required=False)
+        return [income_json(i) for i in self._engine.ledger.income(query)]
+
+    def position_mode(self, _: Params) -> object:
+        return {"dualSidePosition": self._engine.dual_side}
+
+    def set_position_mode(self, p: Params) -> object:
+        dual = p.choice("dualSidePosition", ("true", "false", "True", "False"))
+        self._engine.set_dual_side(dual.lower() == "true")
+        return {"code": 200, "msg": "success"}
+
+
+def _done(action: Callable[[str | None], None], p: Params, listen_keys: ListenKeys) -> object:
+    # Binance's futures API needs no listenKey parameter on PUT / DELETE (the account has
+    # one key); ccxt sends it anyway.
+    action(p.text("listenKey") or listen_keys.active())
+    return {}
+
+
+def _history_query(engine: MatchingEngine, p: Params, *, symbol_required: bool) -> HistoryQuery:
+    symbol = _required_symbol(engine, p) if symbol_required else _symbol(engine, p)
+    return HistoryQuery(
+        symbol=symbol, order_id=p.integer("orderId"), from_id=p.integer("fromId"),
+        start_ms=p.integer("startTime"), end_ms=p.integer("endTime"),
+        limit=p.integer("limit") or (500 if symbol_required else 100),
+        income_type=p.text("incomeType"),
+    )
 
 
 def _symbol(engine: MatchingEngine, p: Params) -> str | None:

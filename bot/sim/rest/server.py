@@ -34,6 +34,7 @@ from bot.sim.rest.market_data import PriceHistory
 from bot.sim.rest.matching import MatchingEngine
 from bot.sim.rest.params import Params, round_to
 from bot.sim.rest.routes import Route, build_routes
+from bot.sim.rest.user_stream import ListenKeys, UserEvents
 from bot.sim.startable import Startable
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,14 @@ _BAN_MSG = (
     "Way too many requests; IP(127.0.0.1) banned until {until}. "
     "Please use the websocket for live updates to avoid bans."
 )
+_NEW_ORDER_PATH = "/fapi/v1/order"
+# Binance's wording of the refusals ``RestFaults.refuse_order_next`` sends.
+_REFUSALS = {
+    -1013: "Filter failure: LOT_SIZE",
+    -1106: "Parameter 'reduceOnly' sent when not required.",
+    -1111: "Precision is over the maximum defined for this asset.",
+    -4005: "Quantity greater than max quantity.",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +82,8 @@ class SimRestServer(Startable):
         host: the interface to listen on.
         port: the TCP port; 0 picks a free one.
         on_liquidation: called (outside every lock) with each forceOrder of the account.
+        on_user_event: called with ``(listen key, payload)`` for each user-data event
+            (order, algo and account updates; ``listenKeyExpired``) while a key is active.
     """
 
     def __init__(
@@ -87,6 +98,7 @@ class SimRestServer(Startable):
         host: str = "127.0.0.1",
         port: int = 0,
         on_liquidation: Callable[[ForceOrder], None] | None = None,
+        on_user_event: Callable[[str, dict[str, object]], None] | None = None,
     ) -> None:
         """Build the account and routes; nothing listens until ``start()``."""
         self.faults = faults if faults is not None else RestFaults()
@@ -103,7 +115,12 @@ class SimRestServer(Startable):
             clock=self._server_now,
             new_client_id=self._new_client_id,
         )
-        self._routes = build_routes(self.engine, market, self._history, self.server_ms)
+        self.listen_keys = ListenKeys(self.server_ms)
+        self._routes = build_routes(self.engine, market, self._history, self.server_ms,
+                                    self.listen_keys)
+        self._user_events = UserEvents(self.engine.all_orders, self.engine.all_algos,
+                                       self.engine.ledger, self.engine.account_state)
+        self._on_user_event = on_user_event
         self._lock = threading.Lock()
         self._requests = 0
         self._minute = self._minute_requests = 0
@@ -158,7 +175,25 @@ class SimRestServer(Startable):
         if self._on_liquidation is not None:
             for order in orders:
                 self._on_liquidation(order)
+        self.publish_user_events()
         return orders
+
+    def publish_user_events(self) -> None:
+        """Hand what changed in the account to ``on_user_event`` (after every request and
+        every mark tick); a key that ran out gets its ``listenKeyExpired``."""
+        now_ms = self.server_ms()
+        events = self._user_events.collect(now_ms)
+        if self._on_user_event is None:
+            return
+        expired = self.listen_keys.take_expired()
+        if expired is not None:
+            self._on_user_event(expired, {"e": "listenKeyExpired", "E": now_ms,
+                                          "listenKey": expired})
+        key = self.listen_keys.active()
+        if key is None:
+            return
+        for event in events:
+            self._on_user_event(key, event)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -207,7 +242,11 @@ class SimRestServer(Startable):
             self._auth.received()
         if self._inject_refusal(handler):
             return
+        if target.path == _NEW_ORDER_PATH and method == "POST" and self._refuse_order(handler):
+            return
         self._answer(handler, route, target.query, body)
+        if route.signed or route.key_only:
+            self.publish_user_events()
 
     def _answer(self, handler: _Handler, route: Route, query: str, body: str) -> None:
         params = _params(query, body)
@@ -215,6 +254,8 @@ class SimRestServer(Startable):
             if route.signed:
                 key = handler.headers.get("X-MBX-APIKEY")
                 self._auth.verify(key, query, body, params, self.server_ms())
+            elif route.key_only:
+                self._auth.verify_key(handler.headers.get("X-MBX-APIKEY"))
             payload = route.handler(params)
         except errors.ApiError as exc:
             self._send_json(handler, exc.status, exc.body())
@@ -249,6 +290,14 @@ class SimRestServer(Startable):
             _send_text(handler, status, status.phrase)
             return True
         return False
+
+    def _refuse_order(self, handler: _Handler) -> bool:
+        if not self.faults.take("refuse_order_next"):
+            return False
+        code = self.faults.refusal_code
+        message = _REFUSALS.get(code, "Order refused by the simulator's fault injection.")
+        self._send_json(handler, HTTPStatus.BAD_REQUEST, {"code": code, "msg": message})
+        return True
 
     def _send_json(
         self,

@@ -15,9 +15,10 @@ from typing import Any
 
 from bot.app.live import LiveJournal
 from bot.app.trade_log import TradeLog
+from bot.errors import IpBanned
 from bot.exchange import BinanceGateway
 from bot.execution.live.reconcile.reconciler import Reconciler
-from bot.execution.live.venue import LiveConfig, LiveExecution
+from bot.execution.live.venue import LiveConfig, LiveExecution, TradingHalted
 from bot.journal import TradeMode, create_engine_for, make_session_factory
 from bot.sim import SimExchange
 from tests.execution.live.helpers import SYMBOL, entry_id, fast_policy, make_gateway, sized, utc_now
@@ -53,6 +54,15 @@ class _CrashingGateway:
 
 
 def step(sim: SimExchange, db: Path, crash_at: str | None, at: datetime) -> None:
+    """Restart and take one step, as ``_step``; an IP ban met on the way ends the step
+    (the bot sends nothing until it is over: that is the behaviour under test)."""
+    try:
+        _step(sim, db, crash_at, at)
+    except (IpBanned, TradingHalted):
+        return
+
+
+def _step(sim: SimExchange, db: Path, crash_at: str | None, at: datetime) -> None:
     """Restart (reconcile, start) and take one step; returns only if not killed."""
     kill = _Killer(crash_at)
     journal = LiveJournal(make_session_factory(create_engine_for(f"sqlite:///{db}")), utc_now)

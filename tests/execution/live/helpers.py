@@ -6,10 +6,11 @@ import random
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bot.app.live import LiveJournal, open_live_journal
-from bot.app.trade_log import client_order_id
-from bot.domain import EntryIntent, PositionSide, SizedOrder, to_epoch_ms
+from bot.app.trade_log import TradeLog, client_order_id
+from bot.domain import ClosedPosition, EntryIntent, OrderSide, PositionSide, SizedOrder, to_epoch_ms
 from bot.exchange import BinanceGateway, ExchangeConfig, LookupPolicy, RetryPolicy, build_gateway
 from bot.execution.live.lookup import LookupWindow
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy
@@ -96,3 +97,39 @@ def move_price(sim: SimExchange, price: float, symbol: str = SYMBOL) -> None:
 def fast_policy(*, adopt: bool = False) -> ReconcilePolicy:
     """Reconciliation of ``SYMBOL`` with a short settling window."""
     return ReconcilePolicy(symbols=(SYMBOL,), adopt_unknown=adopt, lookup=FAST_LOOKUP)
+
+
+def journaled_entry(venue: LiveExecution, journal: LiveJournal,
+                    order: SizedOrder | None = None) -> tuple[TradeLog, SizedOrder, str]:
+    """An entry sent and journaled the way the trading loop does it (its trade log)."""
+    log = TradeLog(journal, TradeMode.LIVE, utc_now)
+    order = order or sized()
+    cid = entry_id(order)
+    row = log.entry_requested(order.intent, order.quantity, cid)
+    log.entry_filled(order.intent, row, venue.open_position(order, cid))
+    return log, order, cid
+
+
+def opened(gateway: BinanceGateway, journal: LiveJournal,
+           **venue_options: Any) -> tuple[LiveExecution, SizedOrder, str]:
+    """A started venue holding one protected long (0.01 at the price)."""
+    venue = make_venue(gateway, journal, **venue_options)
+    order = sized()
+    cid = entry_id(order)
+    venue.open_position(order, cid)
+    return venue, order, cid
+
+
+def by_hand(gateway: BinanceGateway, side: OrderSide, quantity: float, name: str, *,
+            reduce_only: bool = False) -> None:
+    """A market order sent outside the bot (a person at the exchange's website)."""
+    gateway.create_market_order(SYMBOL, side, quantity, name, reduce_only=reduce_only,
+                                reference_price=PRICE)
+
+
+def journal_exits(venue: LiveExecution, log: TradeLog, mark: float) -> list[ClosedPosition]:
+    """A mark reaches the venue; the closures it reports are journaled as the loop does."""
+    closures = venue.on_mark_price(SYMBOL, mark, utc_now())
+    for closed in closures:
+        log.exit_filled(closed)
+    return closures

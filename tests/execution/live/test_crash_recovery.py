@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -19,10 +20,12 @@ import pytest
 
 from bot.app.live import LiveJournal, open_live_journal
 from bot.exchange import OrderStatus
+from bot.execution.live.inflight import InFlightEntries
 from bot.execution.live.protection import derived_id
 from bot.execution.live.reconcile.reconciler import Reconciler
 from bot.journal import TradeMode, upgrade_to_head
 from bot.sim import SimExchange
+from bot.sim.rest.orders import OrderRequest
 from tests.execution.live import crash_driver
 from tests.execution.live.helpers import (
     PRICE,
@@ -121,3 +124,98 @@ def _audit(sim: SimExchange, journal: LiveJournal, gateway: object) -> dict[str,
         "trades": len(trades),
     }
 
+
+
+OUTSIDE_ROUNDS = 60
+OUTSIDE_EVENTS = ("cancel_stop", "grow", "shrink", "close_by_hand", "ban", None)
+
+
+def _outside(sim: SimExchange, event: str | None) -> None:
+    """Something done to the account outside the bot, straight in the simulator's engine
+    (not over HTTP: the audit counts the bot's own order requests)."""
+    engine = sim.rest.engine
+    held = _signed_size(sim)
+    if event == "ban":
+        sim.rest.faults.ban_seconds = 1
+        sim.rest.faults.ban_next = 1
+    elif event == "cancel_stop":
+        for algo in engine.open_algos(SYMBOL):
+            if algo.client_id.endswith("-sl"):
+                engine.cancel_algo(SYMBOL, None, algo.client_id)
+    elif held and event in ("grow", "shrink", "close_by_hand"):
+        amount = {"grow": Decimal("0.005"), "shrink": Decimal("0.004")}.get(event, abs(held))
+        same = event == "grow"
+        buy = (held > 0) == same
+        engine.place(OrderRequest(SYMBOL, "BUY" if buy else "SELL", "MARKET", amount,
+                                  reduce_only=not same))
+
+
+def _signed_size(sim: SimExchange) -> Decimal:
+    view = sim.rest.engine.account()
+    return sum((p.amount for p in view.positions if p.symbol == SYMBOL), Decimal(0))
+
+
+def _covered(sim: SimExchange) -> bool:
+    """Whether the exchange's position (if any) has a stop on its closing side."""
+    held = _signed_size(sim)
+    if not held:
+        return True
+    closing = "SELL" if held > 0 else "BUY"
+    return any(a.order_type == "STOP_MARKET" and a.side == closing
+               and (a.close_position or a.quantity >= abs(held))
+               for a in sim.rest.engine.open_algos(SYMBOL))
+
+
+def _restore(sim: SimExchange, journal: LiveJournal) -> None:
+    """The trader puts the exchange back to what the journal holds (journal and exchange
+    agree again), as an outside change calls for; an entry still in flight is left to
+    reconciliation."""
+    if InFlightEntries(journal).all():
+        return
+    expected = sum((Decimal(str(t.quantity)) * t.side.sign
+                    for t in journal.open_trades(mode=TradeMode.LIVE)), Decimal(0))
+    delta = expected - _signed_size(sim)
+    if delta:
+        reduce_only = abs(expected) < abs(_signed_size(sim))
+        sim.rest.engine.place(OrderRequest(SYMBOL, "BUY" if delta > 0 else "SELL", "MARKET",
+                                           abs(delta), reduce_only=reduce_only))
+
+
+@pytest.mark.slow
+def test_sigkill_rounds_with_outside_changes_keep_every_position_protected(
+    sim: SimExchange, tmp_path: Path
+) -> None:
+    # Arrange
+    db = tmp_path / "journal.db"
+    upgrade_to_head(f"sqlite:///{db}")
+    journal = open_live_journal(f"sqlite:///{db}", utc_now)
+    gateway = make_gateway(sim)
+    rng = random.Random(23)
+    kills, uncovered, disagreed = 0, 0, 0
+    seen: dict[str, int] = {}
+
+    # Act: an outside change, then a restart that may be killed anywhere on its path
+    for n in range(OUTSIDE_ROUNDS):
+        event = rng.choice(OUTSIDE_EVENTS)
+        seen[str(event)] = seen.get(str(event), 0) + 1
+        _outside(sim, event)
+        points = crash_driver.EXIT_POINTS if _position_size(sim) else crash_driver.ENTRY_POINTS
+        kills += _run_child(sim, db, rng.choice([*points, None]), n)
+        if event == "ban":
+            time.sleep(1.1)  # the ban's end
+        _restore(sim, journal)
+        # A killed bot restarts and reconciles at once (the next start's first step)
+        Reconciler(gateway, journal, utc_now, fast_policy()).run()
+        uncovered += not _covered(sim)
+        disagreed += _audit(sim, journal, gateway)["journal_mismatch"]
+
+    # Assert
+    Reconciler(gateway, journal, utc_now, fast_policy()).run()
+    report = _audit(sim, journal, gateway)
+    print(f"outside-change rounds: {OUTSIDE_ROUNDS} rounds, {kills} SIGKILLs, events {seen}, "
+          f"{report}")
+    assert kills >= 30
+    assert uncovered == 0
+    assert disagreed == 0
+    assert report["duplicates"] == 0
+    assert report["naked_positions"] == 0

@@ -5,14 +5,22 @@ from __future__ import annotations
 import pytest
 
 from bot.app.live import LiveJournal
-from bot.app.trade_log import TradeLog
 from bot.domain import PositionSide
 from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
 from bot.execution.live.protection import derived_id
-from bot.journal import OrderStatus, TradeMode, TradeStatus
+from bot.journal import OrderStatus, TradeStatus
 from bot.sim import SimExchange
-from tests.execution.live.helpers import SYMBOL, entry_id, make_venue, move_price, sized, utc_now
+from tests.execution.live.helpers import (
+    SYMBOL,
+    entry_id,
+    journal_exits,
+    journaled_entry,
+    make_venue,
+    move_price,
+    sized,
+    utc_now,
+)
 
 NEW_ORDER = "POST /fapi/v1/order"
 
@@ -77,17 +85,11 @@ def test_when_the_stop_fills_the_target_is_cancelled_and_the_trade_closed(
 ) -> None:
     # Arrange: the trading loop's journal writer, as in a real run
     venue = make_venue(gateway, journal)
-    log = TradeLog(journal, TradeMode.LIVE, utc_now)
-    order = sized()
-    cid = entry_id(order)
-    row = log.entry_requested(order.intent, order.quantity, cid)
-    log.entry_filled(order.intent, row, venue.open_position(order, cid))
+    log, _order, cid = journaled_entry(venue, journal)
 
     # Act: the mark falls through the stop
     move_price(sim, 86_000.0)
-    closures = venue.on_mark_price(SYMBOL, 86_000.0, utc_now())
-    for closed in closures:
-        log.exit_filled(closed)
+    closures = journal_exits(venue, log, 86_000.0)
 
     # Assert
     [closed] = closures

@@ -240,11 +240,18 @@ class Reconciler:
             "protect": self._protect,
             "cancel": lambda a: self._cancel(plan.symbol, a),
             "adopt": lambda _a: self._adopt(position),
+            "mismatch": lambda a: self._mismatch(plan.symbol, a),
         }
         for action in plan.actions:
             line = handlers[action.kind](action)
             if line:
                 report.done.append(f"{plan.symbol}: {line}")
+
+    def _mismatch(self, symbol: str, action: Action) -> str:
+        self._journal.record_risk_event("position_mismatch", "position changed outside the bot",
+                                        symbol=symbol, detail=action.detail,
+                                        mode=TradeMode.LIVE, at=self._clock())
+        return f"position changed outside the bot ({action.detail}): kept protected"
 
     def _entry_failed(self, action: Action) -> str:
         entry_id = action.ref
@@ -296,9 +303,7 @@ class Reconciler:
                 continue
             found = self._gateway.fetch_order(trade.symbol, row.client_order_id)
             if found is not None and found.filled > 0 and found.average_price:
-                return ClosedPosition(held.position, found.average_price, self._clock(), "exit",
-                                      found.average_price * found.filled
-                                      * self._policy.taker_fee_rate, row.client_order_id)
+                return self._tracker.exit_from_order(held, found, "exit", row.client_order_id)
         return None
 
     def _protect(self, action: Action) -> str:
