@@ -21,6 +21,10 @@ class _Cap:
     why: str
 
 
+MIN_EQUITY = 0.01
+"""Equity (USDT) below which no entry is sized."""
+
+
 def check_stop(intent: EntryIntent) -> RiskDecision | None:
     """Refuse (``bad_stop``) a stop on the wrong side of the entry or at zero distance.
 
@@ -66,7 +70,8 @@ def size_entry(
     bad_stop = check_stop(intent)
     if bad_stop is not None:
         return bad_stop
-    if not (math.isfinite(equity) and equity > 0):
+    # Below a cent nothing can be sized (and subnormal floats round past the caps).
+    if not (math.isfinite(equity) and equity >= MIN_EQUITY):
         return RiskDecision.reject(
             RiskReason.INSUFFICIENT_EQUITY, f"equity {equity:.2f} USDT leaves nothing to risk"
         )

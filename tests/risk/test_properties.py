@@ -65,3 +65,16 @@ def test_an_approved_order_never_exceeds_any_cap(
     # Hitting the stop loses at most the risk per trade (up to float rounding).
     loss_at_stop = order.quantity * abs(entry - stop)
     assert loss_at_stop <= equity * limits.risk_per_trade_pct / 100 * (1 + 1e-9)
+
+
+def test_an_equity_below_a_cent_sizes_nothing() -> None:
+    # Hypothesis once found equity 2.2e-311: subnormal arithmetic rounded the order past
+    # equity × max_leverage.
+    limits = RiskLimits(risk_per_trade_pct=100.0, max_position_notional=1e7,
+                        max_total_exposure=1e7, max_leverage=125.0)
+
+    decision = engine(limits).check(intent(side=PositionSide.LONG, entry=1.0, stop=0.999999),
+                                    context(equity=2.2e-311, positions=[]))
+
+    assert decision.order is None
+    assert decision.reason == "insufficient_equity"
