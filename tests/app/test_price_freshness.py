@@ -26,7 +26,7 @@ def test_a_frozen_price_stamped_an_hour_ahead_goes_stale_and_blocks_entries(
     assert rig.venue.positions() == []
     [event] = [e for e in rig.journal.list_risk_events(kind="health")
                if e.reason == "entries paused"][-1:]
-    assert "mark prices stale" in (event.detail or "")
+    assert "XYZUSDT: mark price stale" in (event.detail or "")  # that symbol paused
     signals = rig.journal.list_signals()
     assert all(s.outcome != SignalOutcome.ENTERED for s in signals)
 
