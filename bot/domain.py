@@ -7,7 +7,8 @@ base-asset units; notionals in quote currency.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Literal
@@ -18,6 +19,9 @@ _ONE_MS = timedelta(milliseconds=1)
 LiquidationSide = Literal["long", "short"]
 """Which side was liquidated: ``"long"`` (Binance order side ``SELL``) or ``"short"`` (``BUY``)."""
 
+
+VENUES: tuple[str, ...] = ("binance", "bybit", "okx")
+"""The liquidation venues the heatmap can read, in a fixed order (their storage codes)."""
 
 MAX_EPOCH_MS = 4_102_444_800_000
 """2100-01-01: later times are treated as garbage, not data."""
@@ -76,10 +80,11 @@ class OrderSide(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Liquidation:
-    """One forced liquidation as Binance reported it.
+    """One forced liquidation as a venue reported it.
 
-    ``side`` names the position that was liquidated: ``"long"`` for a forceOrder with
-    ``S == "SELL"``, ``"short"`` for ``S == "BUY"``.
+    ``side`` names the position that was liquidated on every venue: ``"long"`` for a Binance
+    forceOrder with ``S == "SELL"``, a Bybit ``S == "Buy"``, an OKX ``side == "sell"``.
+    ``venue`` is one of ``VENUES`` (``"binance"`` unless said).
     """
 
     symbol: str
@@ -87,8 +92,11 @@ class Liquidation:
     price: float
     quantity: float
     timestamp: datetime
+    venue: str = "binance"
 
     def __post_init__(self) -> None:
+        if self.venue not in VENUES:
+            raise ValueError(f"venue must be one of {', '.join(VENUES)}, got {self.venue!r}")
         if self.side not in ("long", "short"):
             raise ValueError(f"side must be 'long' or 'short', got {self.side!r}")
         if not (self.price > 0 and self.quantity > 0):
@@ -133,6 +141,8 @@ class LiquidationCluster:
     long_notional: float
     short_notional: float
     newest_at: datetime
+    venue_notional: Mapping[str, float] = field(default_factory=dict)
+    """Raw (not decayed) notional of the members per venue; only venues present appear."""
 
 
 @dataclass(frozen=True, slots=True)

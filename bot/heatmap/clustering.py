@@ -33,6 +33,7 @@ strengths compare across symbols whose sizes differ by orders of magnitude.
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +41,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain import LiquidationCluster, LiquidationSide, to_epoch_ms
+from bot.domain import VENUES, LiquidationCluster, LiquidationSide, to_epoch_ms
 from bot.heatmap.store import EventColumns
 
 _MS_PER_MINUTE = 60_000.0
@@ -113,6 +114,8 @@ class ClusterTable:
     long_notional: FloatArray
     short_notional: FloatArray
     newest_ms: npt.NDArray[np.int64]
+    venue_notional: FloatArray
+    """Raw notional per cluster (rows) and venue (columns, in ``bot.domain.VENUES`` order)."""
 
     def __len__(self) -> int:
         return int(self.price_level.shape[0])
@@ -138,11 +141,25 @@ class ClusterTable:
         ]
         # datetime64 → naive datetime in C, then tag UTC: 5x cheaper than timedelta arithmetic.
         newest = [n.replace(tzinfo=UTC) for n in self.newest_ms.astype("datetime64[ms]").tolist()]
+        venues = _venue_maps(self.venue_notional)
         return [(lvl, "long" if long_side else "short", *rest)
-                for lvl, long_side, *rest in zip(*cols, newest, strict=True)]
+                for lvl, long_side, *rest in zip(*cols, newest, venues, strict=True)]
 
 
-ClusterRow = tuple[float, LiquidationSide, int, float, float, float, float, float, float, datetime]
+def _venue_maps(venue_notional: FloatArray) -> list[Mapping[str, float]]:
+    """Per cluster, venue name → notional for the venues that contributed."""
+    present = np.flatnonzero((venue_notional > 0).any(axis=0)).tolist()
+    if len(present) == 1:
+        # One venue (the common case): no per-cell test needed.
+        name = VENUES[present[0]]
+        return [{name: value} for value in venue_notional[:, present[0]].tolist()]
+    names = [VENUES[i] for i in present]
+    return [{n: v for n, v in zip(names, row, strict=True) if v > 0}
+            for row in venue_notional[:, present].tolist()]
+
+
+ClusterRow = tuple[float, LiquidationSide, int, float, float, float, float, float, float, datetime,
+                   Mapping[str, float]]
 """A cluster's fields in ``LiquidationCluster`` order, without symbol, distance and time."""
 
 
@@ -153,8 +170,9 @@ def clusters_from_rows(rows: list[ClusterRow], symbol: str, now: datetime,
     return [
         LiquidationCluster(symbol, lvl, side, count, notional, strength,
                            distance_pct(lvl, current_price), now, low, high, long_n, short_n,
-                           newest)
-        for lvl, side, count, notional, strength, low, high, long_n, short_n, newest in rows
+                           newest, venues)
+        for lvl, side, count, notional, strength, low, high, long_n, short_n, newest, venues
+        in rows
     ]
 
 
@@ -162,6 +180,7 @@ _NO_FLOATS: FloatArray = np.empty(0, np.float64)
 _EMPTY_TABLE = ClusterTable(
     _NO_FLOATS, np.empty(0, np.bool_), np.empty(0, np.intp), _NO_FLOATS, _NO_FLOATS,
     _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, _NO_FLOATS, np.empty(0, np.int64),
+    np.empty((0, len(VENUES)), np.float64),
 )
 
 
@@ -189,6 +208,7 @@ def cluster_table(
     return _summarise(
         chunks, price, events.quantity[order], weight,
         events.is_long[order], time_ms, params,
+        None if events.venue is None else events.venue[order],
     )
 
 
@@ -263,6 +283,7 @@ def _summarise(
     is_long: npt.NDArray[np.bool_],
     time_ms: npt.NDArray[np.int64],
     params: ClusterParams,
+    venue: npt.NDArray[np.uint8] | None,
 ) -> ClusterTable:
     starts, ends = chunks[:, 0], chunks[:, 1]
     # reduceat over [start, end) pairs: interleave so odd slots are the gaps we discard.
@@ -299,11 +320,20 @@ def _summarise(
         raw_long = sums(notional * is_long)
         is_long_side |= tied & (raw_long >= total - raw_long)
     newest = np.maximum.reduceat(time_ms, idx)[::2]
+    by_venue = np.zeros((total.shape[0], len(VENUES)), np.float64)
+    # bincount, not unique: no sort, and this runs for every symbol of a refresh.
+    codes = [0] if venue is None else np.bincount(venue, minlength=1).nonzero()[0].tolist()
+    if len(codes) == 1 or venue is None:
+        # One venue: its column is the total, no per-venue reduction needed.
+        by_venue[:, codes[0]] = total
+    else:
+        for code in codes:
+            by_venue[:, code] = sums(notional * (venue == code))
 
     rank = np.lexsort((-total, -strength))
     return ClusterTable(
         level[rank], is_long_side[rank], (ends - starts)[rank], total[rank], strength[rank],
-        low[rank], high[rank], long_sum[rank], short_sum[rank], newest[rank],
+        low[rank], high[rank], long_sum[rank], short_sum[rank], newest[rank], by_venue[rank],
     )
 
 

@@ -1,6 +1,8 @@
-"""``LiveLiquidationHeatmap``: the public heatmap, wiring stream → parser → store → clusters.
+"""``LiveLiquidationHeatmap``: the public heatmap, wiring streams → parsers → store → clusters.
 
-The stream thread parses each frame and stores its liquidations and mark prices; a separate
+Each configured venue (``bot.heatmap.sources``) gets its own stream thread, with its own
+backoff, silence watchdog, heartbeat and counters; all venues feed one store, so clusters mix
+venues. The stream threads parse each frame and stores its liquidations and mark prices; a separate
 updater thread recomputes every symbol's clusters each ``update_interval`` seconds and
 publishes them by swapping one reference, so ``get_clusters`` never waits for clustering.
 Without a running updater (no ``start_stream``: replays, tests, scripts), ``get_clusters``
@@ -23,7 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from bot.clock import utc_now
-from bot.domain import Liquidation, LiquidationCluster, to_epoch_ms
+from bot.domain import VENUES, Liquidation, LiquidationCluster, to_epoch_ms
 from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
@@ -32,7 +34,7 @@ from bot.heatmap.clustering import (
     clusters_from_rows,
     price_order,
 )
-from bot.heatmap.parse import parse_frame
+from bot.heatmap.parse import ParsedFrame
 from bot.heatmap.sanity import (
     MAX_PRICE,
     MAX_SYMBOLS,
@@ -43,9 +45,17 @@ from bot.heatmap.sanity import (
     symbol_problem,
     value_problem,
 )
+from bot.heatmap.sources import (
+    DEFAULT_BYBIT_WS_URL,
+    DEFAULT_OKX_REST_URL,
+    DEFAULT_OKX_WS_URL,
+    BinanceSource,
+    VenueSource,
+    build_sources,
+)
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
-from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
+from bot.heatmap.urls import DEFAULT_WS_BASE_URL
 from bot.symbols import to_exchange_id
 
 log = logging.getLogger(__name__)
@@ -60,8 +70,25 @@ _MAX_WAIT_SECONDS = 86_400
 
 
 @dataclass(frozen=True, slots=True)
+class VenueHealth:
+    """One venue's connection state and counters."""
+
+    connected: bool
+    messages: int
+    parse_errors: int
+    reconnects: int
+    last_message_at: datetime | None
+    liquidations: int
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class HeatmapHealth:
-    """A snapshot of the heatmap's connection and data counters."""
+    """A snapshot of the heatmap's connection and data counters (sums over the venues).
+
+    ``connected`` is true while every configured venue's socket is open; ``venues`` holds
+    each venue's own figures.
+    """
 
     connected: bool
     messages: int
@@ -76,6 +103,8 @@ class HeatmapHealth:
     url: str | None
     rejected: Mapping[str, int] = field(default_factory=dict)
     """Well-formed events refused as implausible, by reason (``bot.heatmap.sanity.Reason``)."""
+    venues: Mapping[str, VenueHealth] = field(default_factory=dict)
+    """Per venue: ``connected``, ``messages``, ``parse_errors``, ``reconnects``..."""
 
 
 @dataclass(slots=True)
@@ -99,10 +128,12 @@ class _Counters:
     duplicates: int = 0
     mark_prices: int = 0
     last_message_at: float | None = None  # epoch seconds
+    reconnects: int = 0  # of streams already stopped, so health() keeps counting
+    connected: bool = False
 
 
 class LiveLiquidationHeatmap:
-    """Live liquidation clusters per symbol from Binance's forceOrder streams."""
+    """Live liquidation clusters per symbol from the venues' public liquidation streams."""
 
     def __init__(
         self,
@@ -117,6 +148,10 @@ class LiveLiquidationHeatmap:
         max_symbols: int = MAX_SYMBOLS,
         clock: Callable[[], datetime] = utc_now,
         rng: random.Random | None = None,
+        sources: Sequence[str] = ("binance",),
+        bybit_ws_url: str = DEFAULT_BYBIT_WS_URL,
+        okx_ws_url: str = DEFAULT_OKX_WS_URL,
+        okx_rest_url: str = DEFAULT_OKX_REST_URL,
     ) -> None:
         """Create a heatmap; nothing connects until ``start_stream``.
 
@@ -133,6 +168,10 @@ class LiveLiquidationHeatmap:
             max_symbols: most distinct symbols an all-market stream may create buffers for.
             clock: returns the current UTC time (tests pass a fake).
             rng: jitter source for reconnect backoff.
+            sources: the venues to stream (``bot.domain.VENUES``), each on its own socket.
+            bybit_ws_url: Bybit's v5 public linear endpoint, or a simulator's.
+            okx_ws_url: OKX's v5 public endpoint, or a simulator's.
+            okx_rest_url: OKX's REST base (contract sizes), or a simulator's.
         """
         self._params = ClusterParams(cluster_window_pct, min_cluster_size, time_decay_minutes)
         # Bounded above too: a wait of 1e300 s raises OverflowError inside the updater thread,
@@ -145,6 +184,14 @@ class LiveLiquidationHeatmap:
                              f"got {silence_timeout!r}")
         self._update_interval = float(update_interval)
         self._ws_base_url = ws_base_url or os.environ.get(WS_URL_ENV) or DEFAULT_WS_BASE_URL
+        self._sources = build_sources(sources, ws_base_url=self._ws_base_url,
+                                      bybit_ws_url=bybit_ws_url, okx_ws_url=okx_ws_url,
+                                      okx_rest_url=okx_rest_url)
+        self._parsers: dict[str, Callable[[str | bytes], ParsedFrame]] = {
+            source.name: source.parse for source in self._sources
+        }
+        # Replays and tests hand Binance frames to handle_frame whatever the sources are.
+        self._parsers.setdefault("binance", BinanceSource(self._ws_base_url).parse)
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
         self._clock = clock
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
@@ -153,57 +200,79 @@ class LiveLiquidationHeatmap:
         self._published: dict[str, _Published] = {}
         self._orders: dict[str, npt.NDArray[np.intp]] = {}
         self._refresh_lock = threading.Lock()
-        self._counters = _Counters()
-        self._connected = False
+        self._counters: dict[str, _Counters] = {
+            name: _Counters() for name in (*self._parsers, *(s.name for s in self._sources))
+        }
         # Every streamed event passes this gate (bot.heatmap.sanity documents the rules).
         self._guard = MarketGuard(max_symbols=max_symbols)
-        self._stream: MarketStream | None = None
+        self._streams: dict[str, MarketStream] = {}
         self._updater: threading.Thread | None = None
         self._stopping = threading.Event()
         self._last_refresh_at: datetime | None = None
-        self._past_reconnects = 0  # of streams already stopped, so health() keeps counting
 
     # -- streaming -------------------------------------------------------------------------
 
     def start_stream(self, symbols: Sequence[str] | None = None) -> None:
-        """Connect to the liquidation and mark-price streams of ``symbols`` and return at once.
+        """Connect to every venue's liquidation streams of ``symbols`` and return at once.
 
         ``None`` or ``[]`` subscribes to every symbol. Starts the background cluster updater.
         """
-        if self._stream is not None:
+        if self._streams:
             raise RuntimeError("stream already started; call stop_stream() first")
-        wanted = [to_exchange_id(s) for s in symbols or []]
-        too_many = len(wanted) > _MAX_NAMED_SYMBOLS
-        names = stream_names(None if too_many else wanted)
+        wanted = list(dict.fromkeys(to_exchange_id(s) for s in symbols or []))
         # A named subscription takes its symbols only, whatever else a frame claims.
         self._guard.subscribe(wanted or None)
         self._stopping.clear()
-        self._stream = MarketStream(
-            stream_url(self._ws_base_url, names), self.handle_frame,
-            policy=self._policy, rng=self._rng, on_state=self._set_connected,
-        )
-        self._stream.start()
+        for source in self._sources:
+            self._streams[source.name] = self._venue_stream(source, wanted)
+        for stream in self._streams.values():
+            stream.start()
         self._updater = threading.Thread(target=self._update_loop, name="heatmap-updater",
                                          daemon=True)
         self._updater.start()
 
+    def _venue_stream(self, source: VenueSource, wanted: list[str]) -> MarketStream:
+        name = source.name
+        # Binance carries at most 200 streams a connection: beyond, the all-market ones.
+        symbols = [] if name == "binance" and len(wanted) > _MAX_NAMED_SYMBOLS else wanted
+        counters = self._counters[name]
+
+        def on_state(connected: bool) -> None:
+            counters.connected = connected
+
+        return MarketStream(
+            source.url(symbols), lambda frame: self.handle_frame(frame, name),
+            policy=self._policy, rng=self._rng, on_state=on_state,
+            subscribe=lambda: source.subscribe_frames(symbols),
+            heartbeat=source.heartbeat(self._policy.silence_timeout),
+            before_connect=source.prepare, name=f"{name}-stream",
+        )
+
     def stop_stream(self) -> None:
-        """Close the socket and join the stream, watchdog and updater threads (within 2 s)."""
+        """Close every venue's socket and join all threads (within 2 s, whatever the state)."""
         self._stopping.set()
-        if self._stream is not None:
-            if not self._stream.stop(timeout=1.5):
-                log.warning("stream threads did not end in time")
-            self._past_reconnects += self._stream.reconnects
-            self._stream = None
+        streams, self._streams = self._streams, {}
+        # All sockets are aborted first, then joined: n venues still stop within one budget.
+        for stream in streams.values():
+            stream.request_stop()
+        for name, stream in streams.items():
+            if not stream.stop(timeout=1.5):
+                log.warning("%s stream threads did not end in time", name)
+            counters = self._counters[name]
+            counters.reconnects += stream.reconnects
+            counters.connected = False
         if self._updater is not None:
             self._updater.join(timeout=0.4)
             self._updater = None
-        self._connected = False
 
-    def handle_frame(self, frame: str | bytes) -> None:
-        """Parse one raw stream frame and store what it holds (also for replays and tests)."""
-        parsed = parse_frame(frame)
-        counters = self._counters
+    def handle_frame(self, frame: str | bytes, venue: str = "binance") -> None:
+        """Parse one raw frame of ``venue`` and store what it holds (also replays and tests).
+
+        Raises:
+            KeyError: ``venue`` is not one of the configured sources (nor ``binance``).
+        """
+        parsed = self._parsers[venue](frame)
+        counters = self._counters[venue]
         counters.messages += 1
         # Wall time as a float: a datetime per frame costs more than the rest of the counting.
         counters.last_message_at = time.time()
@@ -229,9 +298,6 @@ class LiveLiquidationHeatmap:
                 else:
                     counters.duplicates += 1
 
-    def _set_connected(self, connected: bool) -> None:
-        self._connected = connected
-
     # -- data in ---------------------------------------------------------------------------
 
     def add_liquidation(self, liquidation: Liquidation) -> bool:
@@ -246,11 +312,19 @@ class LiveLiquidationHeatmap:
             self._guard.reject(problem)
             return False
         stored = self._store.add(liquidation)
+        counters = self._venue_counters(liquidation.venue)
         if stored:
-            self._counters.liquidations += 1
+            counters.liquidations += 1
         else:
-            self._counters.duplicates += 1
+            counters.duplicates += 1
         return stored
+
+    def _venue_counters(self, venue: str) -> _Counters:
+        counters = self._counters.get(venue)
+        if counters is None:
+            # A replay may carry venues that are not streamed: count them all the same.
+            counters = self._counters.setdefault(venue, _Counters())
+        return counters
 
     def add_liquidations(self, symbol: str, events: EventColumns) -> int:
         """Store a batch of one symbol's events at once (replays, imports); returns new count.
@@ -265,8 +339,11 @@ class LiveLiquidationHeatmap:
         for reason, count in refused.items():
             self._guard.reject(reason, count)
         stored = self._store.add_many(key, kept)
-        self._counters.liquidations += stored
-        self._counters.duplicates += len(kept) - stored
+        # Batches are counted under the first venue they hold (replays pass one at a time).
+        venue = VENUES[int(kept.venue[0])] if kept.venue is not None and len(kept) else "binance"
+        counters = self._venue_counters(venue)
+        counters.liquidations += stored
+        counters.duplicates += len(kept) - stored
         return stored
 
     def update_price(self, symbol: str, price: float) -> None:
@@ -327,26 +404,47 @@ class LiveLiquidationHeatmap:
         self._last_refresh_at = self._clock()
 
     def health(self) -> HeatmapHealth:
-        """Connection state and counters."""
-        c = self._counters
-        stream = self._stream
+        """Connection state and counters: per venue, and summed at the top level."""
+        streams = dict(self._streams)
+        counters = dict(self._counters)
+        venues = {name: self._venue_health(counters[name], streams.get(name))
+                  for name in counters}
+        configured = [venues[s.name] for s in self._sources]
+        stamps = [v.last_message_at for v in venues.values() if v.last_message_at is not None]
+        first = streams.get(self._sources[0].name)
         return HeatmapHealth(
-            connected=self._connected,
+            connected=bool(configured) and all(v.connected for v in configured),
+            messages=sum(v.messages for v in venues.values()),
+            parse_errors=sum(v.parse_errors for v in venues.values()),
+            reconnects=sum(v.reconnects for v in venues.values()),
+            last_message_at=max(stamps) if stamps else None,
+            control_messages=sum(c.control for c in counters.values()),
+            liquidations=sum(c.liquidations for c in counters.values()),
+            duplicates=sum(c.duplicates for c in counters.values()),
+            mark_prices=sum(c.mark_prices for c in counters.values()),
+            last_refresh_at=self._last_refresh_at,
+            url=first.url if first is not None else None,
+            rejected=self._guard.rejected,
+            venues=venues,
+        )
+
+    @staticmethod
+    def _venue_health(c: _Counters, stream: MarketStream | None) -> VenueHealth:
+        return VenueHealth(
+            connected=c.connected,
             messages=c.messages,
             parse_errors=c.parse_errors,
-            reconnects=self._past_reconnects + (stream.reconnects if stream is not None else 0),
-            last_message_at=(
-                None if c.last_message_at is None
-                else datetime.fromtimestamp(c.last_message_at, UTC)
-            ),
-            control_messages=c.control,
+            reconnects=c.reconnects + (stream.reconnects if stream is not None else 0),
+            last_message_at=(None if c.last_message_at is None
+                             else datetime.fromtimestamp(c.last_message_at, UTC)),
             liquidations=c.liquidations,
-            duplicates=c.duplicates,
-            mark_prices=c.mark_prices,
-            last_refresh_at=self._last_refresh_at,
             url=stream.url if stream is not None else None,
-            rejected=self._guard.rejected,
         )
+
+    @property
+    def sources(self) -> list[str]:
+        """The names of the streamed venues, in order."""
+        return [source.name for source in self._sources]
 
     def memory_bytes(self) -> int:
         """Bytes held by the liquidation store (all symbols)."""

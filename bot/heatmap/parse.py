@@ -197,3 +197,12 @@ def _epoch_ms(obj: dict[str, Any], key: str) -> int:
     if type(value) is not int or not 0 < value < MAX_EPOCH_MS:
         raise _Malformed(f"field {key!r} is not a timestamp in ms: {value!r}")
     return value
+
+
+# The field readers every venue's parser shares (bot.heatmap.sources): one set of rules for
+# what a number, a timestamp and a symbol are.
+MalformedEvent = _Malformed
+fast_positive = _fast_positive
+number_field = _number
+epoch_ms_field = _epoch_ms
+symbol_field = _symbol

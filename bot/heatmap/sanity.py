@@ -116,7 +116,9 @@ def plausible_columns(events: EventColumns) -> tuple[EventColumns, dict[str, int
                Reason.NOTIONAL: int((price_ok & ~notional_ok).sum())}
     if bool(keep.all()):
         return events, {}
-    kept = EventColumns(events.time_ms[keep], price[keep], quantity[keep], events.is_long[keep])
+    venue = events.venue[keep] if events.venue is not None else None
+    kept = EventColumns(events.time_ms[keep], price[keep], quantity[keep], events.is_long[keep],
+                        venue)
     return kept, {reason: count for reason, count in refused.items() if count}
 
 

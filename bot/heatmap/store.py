@@ -6,10 +6,11 @@ Columns start small and double up to ``capacity``, so a quiet symbol costs littl
 
 De-duplication: Binance events carry no id, and recorders and reconnects deliver the same
 event twice, so an exact repeat (symbol, side, time, price, quantity) of an event still held is
-refused. The index is an open-addressing hash table of slot numbers in a compact
-``array('i')`` (4 bytes per slot, load ≤ 0.5), not a Python set of tuples, to keep a full
-10,000-event buffer under 0.5 MB. Each slot remembers where its entry sits in the table, so an
-evicted event is forgotten in O(1); it leaves a tombstone that a periodic rebuild sweeps.
+refused; the venue is part of the identity (two venues never report one event). The index is
+an open-addressing hash table of slot numbers in a compact ``array('i')`` (4 bytes per slot,
+load ≤ 0.5), not a Python set of tuples, to keep a full 10,000-event buffer under 0.5 MB.
+Each slot remembers where its entry sits in the table, so an evicted event is forgotten in
+O(1); it leaves a tombstone that a periodic rebuild sweeps.
 
 Thread safety: one writer and any number of readers; a per-buffer lock guards writes and
 snapshots, and snapshots are copies, so readers never see a half-written event.
@@ -24,21 +25,38 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from bot.domain import Liquidation, to_epoch_ms
+from bot.domain import VENUES, Liquidation, to_epoch_ms
 
 _EMPTY = -1
 _TOMBSTONE = -2
 _INITIAL_CAPACITY = 256
+_VENUE_CODE = {name: code for code, name in enumerate(VENUES)}
+
+
+def venue_code(venue: str) -> int:
+    """The storage code of ``venue`` (its index in ``bot.domain.VENUES``)."""
+    return _VENUE_CODE[venue]
 
 
 @dataclass(frozen=True, slots=True)
 class EventColumns:
-    """A copy of one symbol's held events as parallel numpy arrays (unordered)."""
+    """A copy of one symbol's held events as parallel numpy arrays (unordered).
+
+    ``venue`` holds each event's venue code (``venue_code``); ``None`` means every event is
+    Binance's (code 0), so callers that know one venue only need not build the column.
+    """
 
     time_ms: npt.NDArray[np.int64]
     price: npt.NDArray[np.float64]
     quantity: npt.NDArray[np.float64]
     is_long: npt.NDArray[np.bool_]
+    venue: npt.NDArray[np.uint8] | None = None
+
+    def venues(self) -> npt.NDArray[np.uint8]:
+        """The venue codes, zeros (Binance) when the column was not given."""
+        if self.venue is None:
+            return np.zeros(self.price.shape[0], np.uint8)
+        return self.venue
 
     def __len__(self) -> int:
         return int(self.price.shape[0])
@@ -75,16 +93,17 @@ class SymbolBuffer:
     def __len__(self) -> int:
         return self._size
 
-    def add(self, time_ms: int, price: float, quantity: float, is_long: bool) -> bool:
+    def add(self, time_ms: int, price: float, quantity: float, is_long: bool,
+            venue: int = 0) -> bool:
         """Store one event; return False (and store nothing) when it is an exact repeat."""
-        key_hash = hash((time_ms, price, quantity, is_long))
+        key_hash = hash((time_ms, price, quantity, is_long, venue))
         with self._lock:
             if self._table_stale:
                 self._rebuild_table()
             # Most events land on an empty bucket: skip the probe loop's call then.
             if (
                 self._table[key_hash & self._mask] != _EMPTY
-                and self._find(key_hash, time_ms, price, quantity, is_long) >= 0
+                and self._find(key_hash, time_ms, price, quantity, is_long, venue) >= 0
             ):
                 return False
             slot = self._size
@@ -100,6 +119,7 @@ class SymbolBuffer:
             self._price[slot] = price
             self._quantity[slot] = quantity
             self._is_long[slot] = is_long
+            self._venue[slot] = venue
             self._insert(key_hash, slot)
             # Tombstones lengthen probes; sweep them once the table is 3/4 used.
             if self._used * 4 > 3 * len(self._table):
@@ -126,7 +146,8 @@ class SymbolBuffer:
             slots = self._next_slots(fresh.shape[0])
             for column, source in ((self._time, events.time_ms), (self._price, events.price),
                                    (self._quantity, events.quantity),
-                                   (self._is_long, events.is_long)):
+                                   (self._is_long, events.is_long),
+                                   (self._venue, events.venues())):
                 column[slots] = source[fresh]
             # The index is rebuilt when a single add next needs it: a run of batches (a
             # replay) de-duplicates with array operations and never pays for it.
@@ -136,14 +157,15 @@ class SymbolBuffer:
 
     def _unseen(self, events: EventColumns) -> npt.NDArray[np.intp]:
         """Indices (in batch order) of events neither held nor repeated earlier in the batch."""
-        batch = _key_rows(events.time_ms, events.price, events.quantity, events.is_long)
+        batch = _key_rows(events.time_ms, events.price, events.quantity, events.is_long,
+                          events.venues())
         # return_index gives each distinct key's first occurrence: later repeats drop out.
         _, first = np.unique(batch, return_index=True)
         first.sort()
         size = self._size
         if size:
             held = _key_rows(self._time[:size], self._price[:size], self._quantity[:size],
-                             self._is_long[:size])
+                             self._is_long[:size], self._venue[:size])
             first = first[~np.isin(batch[first], held)]
         return first.astype(np.intp)
 
@@ -166,12 +188,13 @@ class SymbolBuffer:
             return EventColumns(
                 self._time[:size].copy(), self._price[:size].copy(),
                 self._quantity[:size].copy(), self._is_long[:size].copy(),
+                self._venue[:size].copy(),
             )
 
     def nbytes(self) -> int:
         """Bytes held by the columns and the de-duplication index."""
         columns = self._time.nbytes + self._price.nbytes
-        columns += self._quantity.nbytes + self._is_long.nbytes
+        columns += self._quantity.nbytes + self._is_long.nbytes + self._venue.nbytes
         index = self._table.itemsize * len(self._table) + self._home.itemsize * len(self._home)
         return columns + index
 
@@ -183,18 +206,20 @@ class SymbolBuffer:
         self._price = np.zeros(allocated, np.float64)
         self._quantity = np.zeros(allocated, np.float64)
         self._is_long = np.zeros(allocated, np.bool_)
+        self._venue = np.zeros(allocated, np.uint8)
         self._home = array("i", [0]) * allocated  # table index of each slot's entry
         self._reset_table()
 
     def _grow(self) -> None:
         # Only reached before the ring first wraps, so slots 0..size-1 stay in place.
         allocated = min(self._capacity, self._allocated * 2)
-        old = (self._time, self._price, self._quantity, self._is_long)
+        old: tuple[npt.NDArray[np.generic], ...] = (
+            self._time, self._price, self._quantity, self._is_long, self._venue)
         size = self._size
         self._allocate(allocated)
-        for new_column, old_column in zip(
-            (self._time, self._price, self._quantity, self._is_long), old, strict=True
-        ):
+        new: tuple[npt.NDArray[np.generic], ...] = (
+            self._time, self._price, self._quantity, self._is_long, self._venue)
+        for new_column, old_column in zip(new, old, strict=True):
             new_column[:size] = old_column[:size]
         self._rebuild_table()
 
@@ -215,11 +240,13 @@ class SymbolBuffer:
         prices = self._price.tolist()
         quantities = self._quantity.tolist()
         longs = self._is_long.tolist()
+        venues = self._venue.tolist()
         for slot in range(self._size):
-            key = (times[slot], prices[slot], quantities[slot], longs[slot])
+            key = (times[slot], prices[slot], quantities[slot], longs[slot], venues[slot])
             self._insert(hash(key), slot)
 
-    def _find(self, key_hash: int, time_ms: int, price: float, qty: float, is_long: bool) -> int:
+    def _find(self, key_hash: int, time_ms: int, price: float, qty: float, is_long: bool,
+              venue: int) -> int:
         table, mask = self._table, self._mask
         index = key_hash & mask
         while True:
@@ -232,6 +259,7 @@ class SymbolBuffer:
                 and self._price[slot] == price
                 and self._quantity[slot] == qty
                 and self._is_long[slot] == is_long
+                and self._venue[slot] == venue
             ):
                 return slot
             index = (index + 1) & mask
@@ -250,14 +278,16 @@ class SymbolBuffer:
 def _key_rows(
     time_ms: npt.NDArray[np.int64], price: npt.NDArray[np.float64],
     quantity: npt.NDArray[np.float64], is_long: npt.NDArray[np.bool_],
+    venue: npt.NDArray[np.uint8],
 ) -> npt.NDArray[np.void]:
-    """Each event's exact identity as one opaque 25-byte value (for unique / isin)."""
+    """Each event's exact identity as one opaque 26-byte value (for unique / isin)."""
     rows = np.empty(time_ms.shape[0], dtype=_KEY_DTYPE)
     rows["t"], rows["p"], rows["q"], rows["l"] = time_ms, price, quantity, is_long
+    rows["v"] = venue
     return rows.view(np.dtype((np.void, _KEY_DTYPE.itemsize)))
 
 
-_KEY_DTYPE = np.dtype([("t", "<i8"), ("p", "<f8"), ("q", "<f8"), ("l", "?")])
+_KEY_DTYPE = np.dtype([("t", "<i8"), ("p", "<f8"), ("q", "<f8"), ("l", "?"), ("v", "u1")])
 
 
 class LiquidationStore:
@@ -281,7 +311,7 @@ class LiquidationStore:
                 )
         return buffer.add(
             to_epoch_ms(liquidation.timestamp), liquidation.price, liquidation.quantity,
-            liquidation.side == "long",
+            liquidation.side == "long", _VENUE_CODE[liquidation.venue],
         )
 
     def add_many(self, symbol: str, events: EventColumns) -> int:

@@ -7,6 +7,10 @@ open but silent for ``silence_timeout`` seconds (the URL should carry a once-a-s
 mark-price stream, so silence means a dead socket, not a quiet market), rotates the
 connection before Binance's 24-hour limit, and stops within ``stop_timeout`` seconds whatever
 it is doing, handshake included. Pings are answered by websocket-client itself.
+
+Venues that take their subscriptions as messages (Bybit, OKX) pass ``subscribe``: frames sent
+on every (re)connection; venues that drop a socket whose client stays quiet pass a
+``Heartbeat``: a text frame the watchdog sends every ``interval`` seconds while connected.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +30,14 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 """Monotonic seconds, injectable for tests."""
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    """A text frame the client sends every ``interval`` seconds to keep a socket alive."""
+
+    frame: str
+    interval: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +68,10 @@ class MarketStream:
         rng: random.Random,
         clock: Clock = time.monotonic,
         on_state: Callable[[bool], None] | None = None,
+        subscribe: Callable[[], Sequence[str]] | None = None,
+        heartbeat: Heartbeat | None = None,
+        before_connect: Callable[[], None] | None = None,
+        name: str = "market-stream",
     ) -> None:
         """Prepare (not start) a stream.
 
@@ -66,6 +82,11 @@ class MarketStream:
             rng: source of jitter.
             clock: monotonic seconds.
             on_state: called with True when a connection opens and False when it ends.
+            subscribe: returns the frames to send once each connection opens.
+            heartbeat: the keep-alive frame and its period, or None (the server pings).
+            before_connect: called in the stream thread before every connection attempt
+                (fetch what parsing needs); an exception is logged and the attempt goes on.
+            name: the threads' name prefix (the venue), for logs and debuggers.
         """
         self._url = url
         self._on_frame = on_frame
@@ -82,6 +103,11 @@ class MarketStream:
         self._frames_this_connection = 0
         self._threads: list[threading.Thread] = []
         self._rotating = False
+        self._subscribe = subscribe
+        self._heartbeat = heartbeat
+        self._before_connect = before_connect
+        self._name = name
+        self._last_heartbeat = 0.0
         self.reconnects = 0
 
     @property
@@ -93,15 +119,19 @@ class MarketStream:
         """Start the connection and watchdog threads; returns at once."""
         if self._threads:
             raise RuntimeError("stream already started")
-        for name, target in (("market-stream", self._run), ("stream-watchdog", self._watch)):
+        for name, target in ((self._name, self._run), (f"{self._name}-watchdog", self._watch)):
             thread = threading.Thread(target=target, name=name, daemon=True)
             self._threads.append(thread)
             thread.start()
 
-    def stop(self, timeout: float = 2.0) -> bool:
-        """Close the socket and join the threads; True if they ended within ``timeout``."""
+    def request_stop(self) -> None:
+        """Begin stopping without waiting: close the socket and end the loops soon."""
         self._stop.set()
         self._abort_socket()
+
+    def stop(self, timeout: float = 2.0) -> bool:
+        """Close the socket and join the threads; True if they ended within ``timeout``."""
+        self.request_stop()
         deadline = self._clock() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - self._clock()))
@@ -129,6 +159,11 @@ class MarketStream:
             self.reconnects += 1
 
     def _connect_once(self) -> bool:
+        if self._before_connect is not None:
+            try:
+                self._before_connect()
+            except Exception:  # parsing may lack data; the connection is still worth having
+                log.exception("%s: preparing the connection failed", self._name)
         app = websocket.WebSocketApp(
             self._url,
             on_open=self._handle_open,
@@ -155,12 +190,16 @@ class MarketStream:
                 self._on_state(False)
         return self._frames_this_connection > 0
 
-    def _handle_open(self, _app: Any) -> None:
+    def _handle_open(self, app: Any) -> None:
         now = self._clock()
         with self._lock:
             self._opened_at = now
             self._last_frame = now
+            self._last_heartbeat = now
         log.info("stream connected: %s", self._url)
+        if self._subscribe is not None:
+            for frame in self._subscribe():
+                app.send(frame)
         self._on_state(True)
 
     def _handle_message(self, _app: Any, message: str | bytes) -> None:
@@ -180,11 +219,30 @@ class MarketStream:
 
     def _watch(self) -> None:
         while not self._stop.wait(self._policy.watchdog_period):
+            self._beat()
             reason = self._unhealthy_reason()
             if reason:
                 level = logging.INFO if self._rotating else logging.WARNING
                 log.log(level, "replacing stream connection: %s", reason)
                 self._abort_socket()
+
+    def _beat(self) -> None:
+        """Send the heartbeat frame when it is due on an open connection."""
+        if self._heartbeat is None:
+            return
+        with self._lock:
+            app, opened = self._app, self._opened_at
+            now = self._clock()
+            if app is None or opened is None:
+                return
+            if now - self._last_heartbeat < self._heartbeat.interval:
+                return
+            self._last_heartbeat = now
+        try:
+            app.send(self._heartbeat.frame)
+        except (OSError, websocket.WebSocketException) as exc:
+            # A dead socket: the read loop sees it too and reconnects.
+            log.debug("%s: heartbeat not sent: %s", self._name, exc)
 
     def _unhealthy_reason(self) -> str:
         with self._lock:

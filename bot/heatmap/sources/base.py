@@ -1,0 +1,54 @@
+"""The one interface every liquidation venue implements (URL, subscribe, heartbeat, parse)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from bot.heatmap.parse import ParsedFrame
+from bot.heatmap.stream import Heartbeat
+
+
+class VenueSource(Protocol):
+    """What the heatmap needs from one venue's public liquidation stream.
+
+    ``symbols`` arguments are Binance-style ids (``BTCUSDT``); an empty sequence means every
+    symbol the venue offers.
+    """
+
+    @property
+    def name(self) -> str:
+        """The venue's name, one of ``bot.domain.VENUES``."""
+        ...
+
+    def url(self, symbols: Sequence[str]) -> str:
+        """The WebSocket URL to connect to for ``symbols``."""
+        ...
+
+    def subscribe_frames(self, symbols: Sequence[str]) -> list[str]:
+        """Frames to send after each connection opens (empty: the URL subscribes)."""
+        ...
+
+    def heartbeat(self, silence_timeout: float) -> Heartbeat | None:
+        """The keep-alive the venue needs, frequent enough to answer within ``silence_timeout``.
+
+        A venue whose server pings by itself (Binance) returns None.
+        """
+        ...
+
+    def prepare(self) -> None:
+        """Fetch what parsing needs (OKX contract sizes); called before every connection."""
+        ...
+
+    def parse(self, raw: str | bytes) -> ParsedFrame:
+        """Parse one frame into ``Liquidation``s (and mark prices); never raises."""
+        ...
+
+
+def keepalive_interval(venue_limit: float, silence_timeout: float) -> float:
+    """Seconds between heartbeats: within the venue's idle limit and half the silence timeout.
+
+    The reply (a pong) is a frame, so on a quiet market it is what tells a live socket from a
+    dead one: it must come more often than the silence watchdog gives up.
+    """
+    return max(0.1, min(venue_limit, silence_timeout / 2.0))
