@@ -79,6 +79,7 @@ class VenueHealth:
     reconnects: int
     last_message_at: datetime | None
     liquidations: int
+    duplicates: int
     url: str | None
 
 
@@ -438,6 +439,7 @@ class LiveLiquidationHeatmap:
             last_message_at=(None if c.last_message_at is None
                              else datetime.fromtimestamp(c.last_message_at, UTC)),
             liquidations=c.liquidations,
+            duplicates=c.duplicates,
             url=stream.url if stream is not None else None,
         )
 

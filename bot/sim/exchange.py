@@ -7,7 +7,9 @@ every second the mark prices go to the ``@1s`` streams, every third second to th
 With a ``ReplayConfig`` a recorded file replaces the synthetic liquidations and moves the
 market's prices instead. The REST half (``SimRestServer``) reads the same ``SimMarket``: every
 tick it evaluates the account's triggers, resting limit orders and liquidations at the
-current marks, and the account's own liquidations join the forceOrder streams.
+current marks, and the account's own liquidations join the forceOrder streams. With
+``venues`` (``bybit``, ``okx``) the same market's liquidations, every one before Binance's
+throttle, also go to simulated Bybit and OKX streams (``bot.sim.venues``), one server each.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import logging
 import random
 import string
 import threading
+from collections.abc import Sequence
 from datetime import datetime
 
 from bot.clock import Clock
@@ -29,6 +32,7 @@ from bot.sim.replay import Replay, ReplayConfig
 from bot.sim.rest import AccountConfig, Credentials, RestFaults, SimRestServer
 from bot.sim.server import SimWsServer
 from bot.sim.startable import Startable
+from bot.sim.venues import VenueWsServer, venue_server
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,9 @@ class SimExchange(Startable):
         account: the simulated account's settings (``None``: 10,000 USDT, 20x, ...).
         rest_faults: REST fault settings (``None``: none, switchable through
             ``rest_faults``).
+        venues: other venues to simulate from the same market (``bybit``, ``okx``).
+        venue_idle_limit: seconds without a client ping before those venues close a
+            socket (``None``: each venue's own, 20 s Bybit, 30 s OKX; tests shorten it).
     """
 
     def __init__(
@@ -78,6 +85,8 @@ class SimExchange(Startable):
         rest_port: int = 0,
         account: AccountConfig | None = None,
         rest_faults: RestFaults | None = None,
+        venues: Sequence[str] = (),
+        venue_idle_limit: float | None = None,
     ) -> None:
         """Build the parts; nothing runs until ``start()``."""
         if not (tick_seconds > 0 and mark_interval_seconds > 0):
@@ -112,6 +121,13 @@ class SimExchange(Startable):
             host=host,
             port=rest_port,
         )
+        # Drawn last, and only when asked for, so the streams above keep their seeds.
+        self._venues: dict[str, VenueWsServer] = {
+            name: venue_server(name, symbols=self._market.symbols, clock=clock,
+                               rng=random.Random(rng.getrandbits(64)),  # noqa: S311
+                               idle_limit=venue_idle_limit, host=host)
+            for name in dict.fromkeys(venues)
+        }
 
     def _make_rest(
         self,
@@ -162,6 +178,19 @@ class SimExchange(Startable):
         """The live fault settings: change them at any time."""
         return self._server.faults
 
+    def venue(self, name: str) -> VenueWsServer:
+        """The simulated ``bybit`` or ``okx`` server (faults, stats, delivered totals).
+
+        Raises:
+            KeyError: that venue was not asked for.
+        """
+        return self._venues[name]
+
+    @property
+    def venues(self) -> list[str]:
+        """The simulated venues besides Binance."""
+        return list(self._venues)
+
     @property
     def rest(self) -> SimRestServer:
         """The REST API server (account, orders, ``signed_requests``, ``on_mark_prices``)."""
@@ -207,7 +236,17 @@ class SimExchange(Startable):
             "api_secret": self.credentials.api_secret,
             "mode": "synthetic" if self._replay is None else "replay",
             "symbols": list(self._market.symbols),
+            **self._venue_urls(),
         }
+
+    def _venue_urls(self) -> dict[str, str]:
+        urls: dict[str, str] = {}
+        if "bybit" in self._venues:
+            urls["bybit_ws_url"] = self._venues["bybit"].ws_url
+        if "okx" in self._venues:
+            urls["okx_ws_url"] = self._venues["okx"].ws_url
+            urls["okx_rest_url"] = self._venues["okx"].base_url
+        return urls
 
     def liquidations_sent(self) -> dict[str, int]:
         """Liquidation events sent so far per symbol (synthetic or replayed)."""
@@ -223,6 +262,12 @@ class SimExchange(Startable):
             self._server.start()
         except BaseException:
             self._rest.stop()
+            raise
+        try:
+            for venue in self._venues.values():
+                venue.start()
+        except BaseException:
+            self.stop()
             raise
         self._server.run_background(self._drive())
         if self._replay_config is not None and self._replay_config.autostart:
@@ -254,6 +299,8 @@ class SimExchange(Startable):
             self._server.stop()
         finally:
             self._rest.stop()
+            for venue in self._venues.values():
+                venue.stop()
 
     # -- the loop (runs on the server's event loop) ---------------------------------------
 
@@ -267,6 +314,8 @@ class SimExchange(Startable):
                 update = self._market.step(now)
                 for order in update.liquidations:
                     self._send_order(order, update.event_time_ms)
+                for venue in self._venues.values():
+                    venue.publish(update.every_liquidation)
             self._evaluate_account()
             if loop.time() >= next_mark:
                 marks = self._mark_prices(now)

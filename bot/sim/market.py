@@ -113,13 +113,16 @@ class MarketUpdate:
 
     ``liquidations`` are the throttled forceOrders to push now (event time
     ``event_time_ms``); ``raw_liquidations`` counts the positions liquidated in this step
-    before throttling; ``mark_prices`` holds one update per symbol.
+    before throttling; ``mark_prices`` holds one update per symbol; ``every_liquidation``
+    holds the positions liquidated before throttling (what venues without Binance's 1 s
+    throttle, such as Bybit, push).
     """
 
     event_time_ms: int
     liquidations: tuple[ForceOrder, ...]
     mark_prices: tuple[MarkPriceUpdate, ...]
     raw_liquidations: int
+    every_liquidation: tuple[ForceOrder, ...] = ()
 
 
 class SimMarket:
@@ -201,13 +204,13 @@ class SimMarket:
             elapsed = 0.0 if self._last_ms is None else (now_ms - self._last_ms) / 1000
             seconds = min(max(elapsed, 0.0), self._config.max_step_seconds)
             self._last_ms = now_ms if self._last_ms is None else max(self._last_ms, now_ms)
-            raw = 0
+            every: list[ForceOrder] = []
             for spec in self._specs.values():
                 if seconds > 0:
                     self._move(spec, seconds)
                 for order in self._liquidate(spec, now_ms):
                     self._throttle.offer(order, now_ms)
-                    raw += 1
+                    every.append(order)
                 if seconds > 0:
                     for _ in range(
                         _poisson(self._rng, self._config.positions_per_second * seconds)
@@ -215,11 +218,11 @@ class SimMarket:
                         self._open_position(spec, self._config.entry_spread)
             for order in self._injected:
                 self._throttle.offer(order, now_ms)
-            raw += len(self._injected)
+            raw = len(every) + len(self._injected)
             self._injected.clear()
             emitted = self._throttle.flush(now_ms)
             marks = tuple(self._mark(spec, now_ms) for spec in self._specs.values())
-        return MarketUpdate(now_ms, emitted, marks, raw)
+        return MarketUpdate(now_ms, emitted, marks, raw, tuple(every))
 
     def mark_prices(self, now: datetime) -> tuple[MarkPriceUpdate, ...]:
         """A mark-price update per symbol at the current prices, stamped ``now``."""
