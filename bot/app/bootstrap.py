@@ -89,6 +89,8 @@ def start_simulator(settings: Settings, clock: Clock) -> SimExchange:
     sim = SimExchange(
         clock=clock, rng=random.Random(settings.sim.seed),  # noqa: S311 - a seeded market
         market=market,
+        # The other configured venues are simulated from the same market.
+        venues=[name for name in settings.heatmap.sources if name != "binance"],
         api_key=None if key is None else key.get_secret_value(),
         api_secret=None if secret is None else secret.get_secret_value(),
     )
@@ -113,17 +115,22 @@ def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
         update["api_key"] = settings.exchange.api_key or SecretStr(key)
         update["api_secret"] = settings.exchange.api_secret or SecretStr(secret)
     exchange = settings.exchange.model_copy(update=update)
-    return settings.model_copy(update={"exchange": exchange})
+    venue_keys = ("bybit_ws_url", "okx_ws_url", "okx_rest_url")
+    venue_urls: dict[str, object] = {k: str(described[k]) for k in venue_keys if k in described}
+    heatmap = settings.heatmap.model_copy(update=venue_urls)
+    return settings.model_copy(update={"exchange": exchange, "heatmap": heatmap})
 
 
 def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
-    """The heatmap from ``heatmap.*`` and ``exchange.ws_url``."""
+    """The heatmap from ``heatmap.*`` (its venues and their URLs) and ``exchange.ws_url``."""
     h = settings.heatmap
     return LiveLiquidationHeatmap(
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
         buffer_size=h.buffer_size, ws_base_url=settings.exchange.ws_url,
         silence_timeout=h.silence_timeout, max_symbols=h.max_symbols, clock=clock,
+        sources=h.sources, bybit_ws_url=h.bybit_ws_url, okx_ws_url=h.okx_ws_url,
+        okx_rest_url=h.okx_rest_url,
     )
 
 

@@ -22,6 +22,7 @@ from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.app.trading_loop import TradingLoop
+from bot.heatmap import HeatmapHealth
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,10 @@ class BotRunner:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
         try:
+            log.info("stream totals: %s", stream_totals(self._loop.status().heatmap))
+        except Exception:  # a report, never a reason to skip the shutdown below
+            log.exception("stream totals unavailable")
+        try:
             self._loop.stop(close_positions=self._close_on_stop)
         finally:
             self._on_stop()
@@ -137,3 +142,12 @@ class BotRunner:
         self.job_errors += 1
         log.error("job %s failed at %s", event.job_id,
                   event.scheduled_run_time or datetime.now(UTC), exc_info=event.exception)
+
+
+def stream_totals(health: HeatmapHealth) -> str:
+    """One line per run: each venue's liquidations, frames, errors and reconnects."""
+    venues = {name: v for name, v in health.venues.items() if v.messages or v.url}
+    return "; ".join(
+        f"{name} {v.liquidations} liquidations ({v.messages} frames, {v.parse_errors} "
+        f"malformed, {v.reconnects} reconnects)" for name, v in venues.items()
+    ) or "no stream"

@@ -3,12 +3,12 @@
 Offers ``LiveLiquidationHeatmap`` (the public class), the value types ``Liquidation`` and
 ``LiquidationCluster``, ``HeatmapHealth``, and the pure pieces it is built from:
 ``parse_frame`` (edge parsing), ``LiquidationStore`` (numpy ring buffers) and
-``compute_clusters`` (clustering).
+``compute_clusters`` (clustering); the venues' sources live in ``bot.heatmap.sources``.
 """
 
 from bot.domain import Liquidation, LiquidationCluster
 from bot.heatmap.clustering import ClusterParams, compute_clusters
-from bot.heatmap.live import HeatmapHealth, LiveLiquidationHeatmap
+from bot.heatmap.live import HeatmapHealth, LiveLiquidationHeatmap, VenueHealth
 from bot.heatmap.parse import ParsedFrame, parse_force_order, parse_frame
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
@@ -23,6 +23,7 @@ __all__ = [
     "LiquidationStore",
     "LiveLiquidationHeatmap",
     "ParsedFrame",
+    "VenueHealth",
     "compute_clusters",
     "parse_force_order",
     "parse_frame",

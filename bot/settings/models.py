@@ -32,6 +32,7 @@ from bot.symbols import to_exchange_id
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 RunMode = Literal["paper", "live"]
+Venue = Literal["binance", "bybit", "okx"]
 
 # Binance ids after normalisation: upper-case letters and digits (``1000PEPEUSDT`` included).
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
@@ -123,6 +124,10 @@ def _check_url(value: str, schemes: tuple[str, ...]) -> str:
     return url
 
 
+def _binance_only() -> list[Venue]:
+    return ["binance"]
+
+
 class HeatmapSettings(_Section):
     """The liquidation heatmap's clustering and stream settings (see the contract)."""
 
@@ -135,6 +140,33 @@ class HeatmapSettings(_Section):
     silence_timeout: float = Field(default=5.0, gt=0, le=300)
     # Symbol buffers an all-market stream may create (Binance lists ~600 perpetuals).
     max_symbols: int = Field(default=2_000, ge=1, le=100_000)
+    # The venues whose public liquidation streams feed the heatmap, each on its own socket.
+    sources: list[Venue] = Field(default_factory=_binance_only)
+    bybit_ws_url: str = "wss://stream.bybit.com/v5/public/linear"
+    okx_ws_url: str = "wss://ws.okx.com:8443/ws/v5/public"
+    okx_rest_url: str = "https://www.okx.com"
+
+    @field_validator("sources", mode="before")
+    @classmethod
+    def _parse_sources(cls, value: object) -> object:
+        # ``BOT_HEATMAP__SOURCES=binance,bybit`` as well as a YAML list; names in any case.
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            value = list(dict.fromkeys(str(v).strip().lower() for v in value))
+            if not value:
+                raise ValueError("expected at least one of binance, bybit, okx, got none")
+        return value
+
+    @field_validator("bybit_ws_url", "okx_ws_url")
+    @classmethod
+    def _check_venue_ws_url(cls, value: str) -> str:
+        return _check_url(value, ("ws://", "wss://"))
+
+    @field_validator("okx_rest_url")
+    @classmethod
+    def _check_okx_rest_url(cls, value: str) -> str:
+        return _check_url(value, ("http://", "https://"))
 
 
 class StrategySettings(_Section):

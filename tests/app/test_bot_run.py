@@ -148,3 +148,26 @@ def test_live_sim_rehearsal_needs_no_keys_and_logs_none(tmp_path: Path) -> None:
     # The simulator draws 64-character credentials: none may reach any output.
     output = result.stdout + result.stderr
     assert re.findall(r"(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])", output) == []
+
+
+@pytest.mark.slow
+def test_three_venue_paper_sim_run_trades_on_every_venue_stream(tmp_path: Path) -> None:
+    # Arrange: Binance, Bybit and OKX, all simulated from the one market.
+    env = {**_env(tmp_path), "BOT_HEATMAP__SOURCES": "binance,bybit,okx"}
+    # Act
+    result = subprocess.run(
+        [*bot_command(), "run", "--paper", "--sim", "--duration", "30", "--config", str(FAST)],
+        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )
+    # Assert: trades were made, and every venue's stream delivered liquidations.
+    assert result.returncode == 0, result.stderr[-2000:]
+    journal = open_journal(env["BOT_JOURNAL__URL"])
+    assert any(t.status == "closed" for t in journal.list_trades()), result.stderr[-3000:]
+    totals = re.search(r"stream totals: (.*)", result.stderr)
+    assert totals is not None, result.stderr[-3000:]
+    for venue in ("binance", "bybit", "okx"):
+        found = re.search(rf"{venue} (\d+) liquidations \((\d+) frames, 0 malformed", totals[1])
+        assert found is not None, totals[1]
+        assert int(found[1]) > 0, totals[1]
+    assert "Traceback" not in result.stderr
+    _assert_consistent(tmp_path / "journal.db")
