@@ -24,7 +24,7 @@ from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, MarkPriceSource, TradingLoop
 from bot.clock import Clock, utc_now
 from bot.domain import Position
-from bot.errors import ConfigError
+from bot.errors import BotError, ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
@@ -214,6 +214,29 @@ def build_mark_prices(settings: Settings, clock: Clock, resources: Resources,
     )
 
 
+QUOTE_VOLUME_REFRESH_SECONDS = 300.0
+"""How often the heatmap's 24 h quote volumes (strength's absolute scale) are refreshed."""
+
+
+def quote_volume_job(settings: Settings, clock: Clock, resources: Resources,
+                     gate: RequestGate, heatmap: LiveLiquidationHeatmap,
+                     ) -> tuple[str, Callable[[], None], float]:
+    """The scheduler job feeding ccxt ``fetch_tickers`` quote volumes to the heatmap."""
+    from bot.exchange import build_quote_volume_source
+
+    fetch = build_quote_volume_source(settings.exchange, clock, resources.add, gate=gate)
+
+    def refresh() -> None:
+        try:
+            heatmap.set_quote_volumes(fetch())
+        except BotError as exc:
+            # The stand-in scale stays (bot.heatmap.clustering); the next run tries again.
+            log.warning("24 h quote volumes not refreshed (%s); retrying in %.0f s", exc,
+                        QUOTE_VOLUME_REFRESH_SECONDS)
+
+    return ("quote_volumes", refresh, QUOTE_VOLUME_REFRESH_SECONDS)
+
+
 def check_web_bind(settings: Settings) -> None:
     """Refuse a non-loopback dashboard without ``web.token`` (before anything starts)."""
     from bot.web import check_bind
@@ -327,6 +350,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
+        volumes = quote_volume_job(settings, clock, resources, gate, heatmap)
         writes = DeferredWrites(settings.journal.url)
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
@@ -350,4 +374,4 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         supervision=s.supervision_interval, equity=s.equity_interval, health=s.health_interval,
     )
     return BotRunner(loop, intervals, close_positions_on_stop=settings.run.close_positions_on_stop,
-                     on_stop=resources.close)
+                     on_stop=resources.close, extra_jobs=[volumes])

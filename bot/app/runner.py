@@ -13,7 +13,7 @@ import math
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
@@ -50,8 +50,14 @@ class BotRunner:
         *,
         close_positions_on_stop: bool,
         on_stop: Callable[[], None] = lambda: None,
+        extra_jobs: Sequence[tuple[str, Callable[[], None], float]] = (),
     ) -> None:
-        """Prepare the scheduler; ``on_stop`` releases resources (streams, connections)."""
+        """Prepare the scheduler; ``on_stop`` releases resources (streams, connections).
+
+        ``extra_jobs`` are (name, function, seconds) run beside the loop's own, the first
+        time at once (e.g. the heatmap's quote volumes).
+        """
+        self._extra_jobs = tuple(extra_jobs)
         self._loop = loop
         self._intervals = intervals
         self._close_on_stop = close_positions_on_stop
@@ -83,6 +89,13 @@ class BotRunner:
                 job, "interval", seconds=seconds, id=name, name=name,
                 coalesce=True, max_instances=1, misfire_grace_time=max(1, int(seconds)),
             )
+        for name, job, seconds in self._extra_jobs:
+            self._scheduler.add_job(
+                job, "interval", seconds=seconds, id=name, name=name, coalesce=True,
+                max_instances=1, misfire_grace_time=max(1, int(seconds)),
+                next_run_time=datetime.now(UTC),
+            )
+            jobs.append((name, job, seconds))
         self._scheduler.start()
         log.info("runner started: %s", ", ".join(f"{n} every {s:g} s" for n, _, s in jobs))
 

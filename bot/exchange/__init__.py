@@ -18,7 +18,8 @@ What it offers:
 * ``MarkPriceFeed`` — all mark prices from one request per tick, exchange-stamped, with
   listeners (e.g. ``heatmap.update_price``).
 * ``Retrier`` / ``RetryPolicy``, ``translate`` / ``translating``, and the factories
-  ``build_gateway`` / ``build_mark_price_feed`` for the composition root.
+  ``build_gateway`` / ``build_mark_price_feed`` / ``build_quote_volume_source`` for the
+  composition root.
 """
 
 from bot.clock import Clock
@@ -28,6 +29,7 @@ from bot.exchange.factory import (
     ExchangeSettingsView,
     build_gateway,
     build_mark_price_feed,
+    build_quote_volume_source,
     config_from_settings,
 )
 from bot.exchange.gate import RequestGate
@@ -85,6 +87,7 @@ __all__ = [
     "build_ccxt",
     "build_gateway",
     "build_mark_price_feed",
+    "build_quote_volume_source",
     "check_client_order_id",
     "config_from_settings",
     "is_retryable",

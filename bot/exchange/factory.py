@@ -108,3 +108,19 @@ def build_mark_price_feed(
                             gate=gate)
     register_closer(gateway.close)
     return MarkPriceFeed(gateway, clock, max_age_seconds)
+
+
+def build_quote_volume_source(
+    settings: ExchangeSettingsView,
+    clock: Clock,
+    register_closer: Callable[[Callable[[], None]], None],
+    *,
+    gate: RequestGate | None = None,
+) -> Callable[[], dict[str, float]]:
+    """A function returning every symbol's 24 h quote volume (public data, no keys).
+
+    The heatmap scales cluster strength's absolute term by it (``bot.heatmap.clustering``).
+    """
+    gateway = build_gateway(config_from_settings(settings, with_keys=False), clock, gate=gate)
+    register_closer(gateway.close)
+    return gateway.fetch_quote_volumes

@@ -135,6 +135,17 @@ class BinanceGateway:
                 prices[mark.symbol] = mark
         return prices
 
+    def fetch_quote_volumes(self) -> dict[str, float]:
+        """Every symbol's 24 h quote volume (USDT) in one request, keyed by Binance id."""
+        self._catalog.load()
+        raw = self._read("fetch tickers", lambda: self._exchange.fetch_tickers())
+        volumes: dict[str, float] = {}
+        for ticker in dict(raw).values():
+            volume = parsing.quote_volume(ticker)
+            if volume is not None:
+                volumes[parsing.exchange_symbol(ticker)] = volume
+        return volumes
+
     def fetch_mark_price(self, symbol: str) -> MarkPrice:
         """One symbol's mark price."""
         unified = self._catalog.unified(symbol)

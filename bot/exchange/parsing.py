@@ -69,6 +69,12 @@ def mark_price(raw: Mapping[str, Any]) -> MarkPrice | None:
     return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment)
 
 
+def quote_volume(raw: Mapping[str, Any]) -> float | None:
+    """The 24 h quote volume of one ccxt ticker of ``fetch_tickers`` (``None`` if unusable)."""
+    volume = number(raw.get("quoteVolume"))
+    return volume if volume is not None and volume > 0 else None
+
+
 def balance(raw: Mapping[str, Any], asset: str) -> Balance:
     """The ``asset`` entry of a ccxt balance structure (zeros when the wallet lacks it)."""
     entry = raw.get(asset)

@@ -23,11 +23,21 @@ Strength, in [0, 1]::
 
     count_score    = 1 - exp(-Σw / min_cluster_size)        # decayed member count
     notional_score = Σ(notional × w) / max over the symbol's clusters of the same sum
-    strength       = 0.5 × count_score + 0.5 × notional_score
+    absolute_score = 1 - exp(-Σ(notional × w) / reference_notional)
+    strength       = 0.25 × count_score + 0.25 × notional_score + 0.5 × absolute_score
 
 More members, more notional, or more recent members never make a cluster weaker: each term
-grows with them. The notional term is relative to the symbol's biggest cluster so that
-strengths compare across symbols whose sizes differ by orders of magnitude.
+grows with them (the relative term of the biggest cluster stays 1). The relative term ranks a
+symbol's clusters against each other; the absolute term knows size: without it five dust
+liquidations worth $59 scored like a $50M cascade, since each was its symbol's biggest.
+
+``reference_notional`` is what the market calls large for that symbol:
+``ABSOLUTE_SHARE`` (0.01 %) of its 24 h quote volume, which the bot refreshes from ccxt
+``fetch_tickers`` every few minutes (``LiveLiquidationHeatmap.set_quote_volumes``), so a
+cluster holding 0.01 % of a day's turnover scores 0.63 on the absolute term (BTC with $20B a
+day: $2M; a small perpetual with $50M a day: $5,000). While no volume is known (replays,
+backtests, scripts) the stand-in is ``STAND_IN_REFERENCE_NOTIONAL``, $250,000 — a mid-sized
+perpetual's 0.01 % — so absolute size still counts, only less precisely per symbol.
 """
 
 from __future__ import annotations
@@ -45,6 +55,19 @@ from bot.domain import VENUES, LiquidationCluster, LiquidationSide, to_epoch_ms
 from bot.heatmap.store import EventColumns
 
 _MS_PER_MINUTE = 60_000.0
+
+ABSOLUTE_SHARE = 1e-4
+"""Share of a symbol's 24 h quote volume whose decayed notional scores 0.63 (1 - 1/e)."""
+
+STAND_IN_REFERENCE_NOTIONAL = 250_000.0
+"""USD used as ``reference_notional`` while the symbol's quote volume is unknown."""
+
+
+def reference_notional(quote_volume_24h: float | None) -> float:
+    """The absolute term's scale for a symbol with ``quote_volume_24h`` (None: the stand-in)."""
+    if quote_volume_24h is None or not 0 < quote_volume_24h < float("inf"):
+        return STAND_IN_REFERENCE_NOTIONAL
+    return quote_volume_24h * ABSOLUTE_SHARE
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
@@ -80,6 +103,7 @@ def compute_clusters(
     current_price: float | None,
     params: ClusterParams,
     order: IntArray | None = None,
+    reference: float = STAND_IN_REFERENCE_NOTIONAL,
 ) -> list[LiquidationCluster]:
     """Cluster one symbol's events; return clusters strongest first.
 
@@ -91,8 +115,9 @@ def compute_clusters(
         params: window, minimum size and decay.
         order: the permutation that sorts ``events.price`` (see ``price_order``), if the
             caller already has it; computed here otherwise.
+        reference: USD scale of the absolute strength term (``reference_notional``).
     """
-    table = cluster_table(events, now=now, params=params, order=order)
+    table = cluster_table(events, now=now, params=params, order=order, reference=reference)
     return table.to_clusters(symbol, now, current_price)
 
 
@@ -190,6 +215,7 @@ def cluster_table(
     now: datetime,
     params: ClusterParams,
     order: IntArray | None = None,
+    reference: float = STAND_IN_REFERENCE_NOTIONAL,
 ) -> ClusterTable:
     """The numeric part of ``compute_clusters``: clusters as columns, strongest first."""
     if len(events) < params.min_cluster_size:
@@ -208,7 +234,7 @@ def cluster_table(
     return _summarise(
         chunks, price, events.quantity[order], weight,
         events.is_long[order], time_ms, params,
-        None if events.venue is None else events.venue[order],
+        None if events.venue is None else events.venue[order], reference,
     )
 
 
@@ -284,6 +310,7 @@ def _summarise(
     time_ms: npt.NDArray[np.int64],
     params: ClusterParams,
     venue: npt.NDArray[np.uint8] | None,
+    reference: float,
 ) -> ClusterTable:
     starts, ends = chunks[:, 0], chunks[:, 1]
     # reduceat over [start, end) pairs: interleave so odd slots are the gaps we discard.
@@ -312,7 +339,9 @@ def _summarise(
     top = float(decayed_sum.max())
     notional_score = decayed_sum / top if top > 0 else np.zeros_like(decayed_sum)
     count_score = 1.0 - np.exp(-weight_sum / params.min_cluster_size)
-    strength = np.minimum(np.maximum(0.5 * count_score + 0.5 * notional_score, 0.0), 1.0)
+    absolute_score = 1.0 - np.exp(-decayed_sum / reference)
+    mixed = 0.25 * count_score + 0.25 * notional_score + 0.5 * absolute_score
+    strength = np.minimum(np.maximum(mixed, 0.0), 1.0)
     is_long_side = long_sum > short_sum
     tied = long_sum == short_sum
     if tied.any():

@@ -33,6 +33,7 @@ from bot.heatmap.clustering import (
     cluster_table,
     clusters_from_rows,
     price_order,
+    reference_notional,
 )
 from bot.heatmap.parse import ParsedFrame
 from bot.heatmap.sanity import (
@@ -198,6 +199,7 @@ class LiveLiquidationHeatmap:
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
         self._store = LiquidationStore(buffer_size)
         self._prices: dict[str, float] = {}
+        self._quote_volumes: dict[str, float] = {}
         self._published: dict[str, _Published] = {}
         self._orders: dict[str, npt.NDArray[np.intp]] = {}
         self._refresh_lock = threading.Lock()
@@ -360,6 +362,16 @@ class LiveLiquidationHeatmap:
             return
         self._prices[to_exchange_id(symbol)] = float(price)
 
+    def set_quote_volumes(self, volumes: Mapping[str, float]) -> None:
+        """Set symbols' 24 h quote volumes (USD), the scale of strength's absolute term.
+
+        Symbols left out keep their last volume; unusable values (zero, negative, NaN) are
+        ignored. See ``bot.heatmap.clustering`` for the formula and the stand-in.
+        """
+        for symbol, volume in volumes.items():
+            if 0 < volume < float("inf"):
+                self._quote_volumes[to_exchange_id(symbol)] = float(volume)
+
     def get_price(self, symbol: str) -> float | None:
         """The current price of ``symbol``, or None if none is known yet."""
         return self._prices.get(to_exchange_id(symbol))
@@ -473,7 +485,8 @@ class LiveLiquidationHeatmap:
             order = price_order(events.price, self._orders.get(symbol))
             self._orders[symbol] = order
             now = self._clock()
-            table = cluster_table(events, now=now, params=self._params, order=order)
+            table = cluster_table(events, now=now, params=self._params, order=order,
+                                  reference=reference_notional(self._quote_volumes.get(symbol)))
             published = _Published(table, version, now)
             self._published[symbol] = published
             return published

@@ -162,3 +162,18 @@ def test_the_bootstrap_feed_uses_no_keys_even_when_settings_hold_them(sim: SimEx
     assert set(polled) == {s.symbol for s in DEFAULT_SYMBOLS}
     assert len(closers) == 1
     assert sim.rest.signed_requests.total == 0
+
+
+def test_quote_volumes_come_from_fetch_tickers_and_scale_heatmap_strength(
+    sim: SimExchange, make_gateway: GatewayFactory
+) -> None:
+    # Arrange
+    public = make_gateway(keys=False)
+    heatmap = LiveLiquidationHeatmap()
+    # Act
+    volumes = public.fetch_quote_volumes()
+    heatmap.set_quote_volumes(volumes)
+    # Assert: every simulated symbol, as the sim's ticker/24hr says (positive USDT amounts).
+    assert set(volumes) == {s.symbol for s in DEFAULT_SYMBOLS}
+    assert all(v > 0 for v in volumes.values())
+    assert heatmap._quote_volumes == volumes
