@@ -15,8 +15,9 @@ from datetime import datetime
 from pathlib import Path
 
 from bot.clock import utc_now
+from bot.heatmap import ParsedFrame
+from bot.heatmap.sources import build_sources, venue_stream
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
-from bot.heatmap.urls import stream_names, stream_url
 from bot.journal import check_database_url, create_engine_for, upgrade_to_head
 from bot.marketdata.importers import recorder_events
 from bot.marketdata.recorder import Recorder, RecorderStats
@@ -56,10 +57,11 @@ def open_store(url: str) -> Iterator[HistoryStore]:
 def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: float,
            wait: Callable[[float], bool], clock: Callable[[], datetime] = utc_now,
            batch_seconds: float = 1.0) -> RecorderStats:
-    """Record ``run.symbols`` until ``wait`` returns True (a stop) or ``duration`` passes.
+    """Record ``run.symbols`` of every ``heatmap.sources`` venue until ``wait`` returns True
+    (a stop) or ``duration`` passes.
 
     Args:
-        settings: symbols (``run.symbols``), stream URL and silence timeout.
+        settings: symbols (``run.symbols``), venues and their URLs, silence timeout.
         store: where the recording goes.
         use_sim: start the built-in simulated exchange and record it.
         duration: seconds to record; 0 = until stopped.
@@ -76,12 +78,9 @@ def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: 
     symbols = settings.run.symbols
     recorder = Recorder(store, clock, symbols)
     recorder.start()
-    stream = MarketStream(
-        stream_url(settings.exchange.ws_url, stream_names(symbols)), recorder.handle_frame,
-        policy=ReconnectPolicy(silence_timeout=settings.heatmap.silence_timeout),
-        rng=random.Random(), on_state=recorder.on_state,  # noqa: S311 - jitter only
-    )
-    stream.start()
+    streams = venue_streams(settings, recorder)
+    for stream in streams:
+        stream.start()
     started = time.monotonic()
     try:
         while not wait(batch_seconds):
@@ -90,11 +89,37 @@ def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: 
                 break
     finally:
         recorder.detach()
-        stream.stop(timeout=1.5)
+        for stream in streams:
+            stream.request_stop()
+        for stream in streams:
+            stream.stop(timeout=1.5)
         recorder.close()
         if sim is not None:
             sim.stop()
     return recorder.stats()
+
+
+def venue_streams(settings: Settings, recorder: Recorder) -> list[MarketStream]:
+    """One (unstarted) stream per configured venue, feeding ``recorder``."""
+    h = settings.heatmap
+    policy = ReconnectPolicy(silence_timeout=h.silence_timeout)
+    rng = random.Random()  # noqa: S311 - jitter only
+    sources = build_sources(h.sources, ws_base_url=settings.exchange.ws_url,
+                            bybit_ws_url=h.bybit_ws_url, okx_ws_url=h.okx_ws_url,
+                            okx_rest_url=h.okx_rest_url)
+    streams: list[MarketStream] = []
+    for source in sources:
+        name, parse = source.name, source.parse
+
+        def on_frame(frame: str, parse: Callable[[str | bytes], ParsedFrame] = parse) -> None:
+            recorder.handle_frame(frame, parse)
+
+        def on_state(connected: bool, name: str = name) -> None:
+            recorder.on_state(connected, name)
+
+        streams.append(venue_stream(source, settings.run.symbols, on_frame=on_frame,
+                                    on_state=on_state, policy=policy, rng=rng))
+    return streams
 
 
 def recorder_file_events(path: Path) -> list[LiquidationEvent]:

@@ -267,6 +267,6 @@ class BacktestEngine:
         while index < len(events) and events[index].time_ms <= now_ms:
             e = events[index]
             add(Liquidation(e.symbol, e.side, e.price, e.quantity,  # type: ignore[arg-type]
-                            from_epoch_ms(e.time_ms)))
+                            from_epoch_ms(e.time_ms), e.venue))
             index += 1
         self._fed = index

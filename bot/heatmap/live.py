@@ -53,6 +53,7 @@ from bot.heatmap.sources import (
     BinanceSource,
     VenueSource,
     build_sources,
+    venue_stream,
 )
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
@@ -243,13 +244,8 @@ class LiveLiquidationHeatmap:
         def on_state(connected: bool) -> None:
             counters.connected = connected
 
-        return MarketStream(
-            source.url(symbols), lambda frame: self.handle_frame(frame, name),
-            policy=self._policy, rng=self._rng, on_state=on_state,
-            subscribe=lambda: source.subscribe_frames(symbols),
-            heartbeat=source.heartbeat(self._policy.silence_timeout),
-            before_connect=source.prepare, name=f"{name}-stream",
-        )
+        return venue_stream(source, symbols, on_frame=lambda frame: self.handle_frame(frame, name),
+                            on_state=on_state, policy=self._policy, rng=self._rng)
 
     def stop_stream(self) -> None:
         """Close every venue's socket and join all threads (within 2 s, whatever the state)."""

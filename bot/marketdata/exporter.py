@@ -1,8 +1,9 @@
-"""CSV export of the store: liquidations in the recorder's 12-column format, mark prices.
+"""CSV export of the store: liquidations in the recorder's format, mark prices.
 
 The liquidation export reads back with ``bot data import`` to the same distinct events: the
 store keeps the fill price and filled quantity, so both price columns (``p``, ``ap``) carry
-the fill price and every quantity column the filled quantity.
+the fill price and every quantity column the filled quantity. After the recorder's 12 columns
+(the twelfth its USD size) comes a 13th, the venue; files without it are Binance's.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ def export_liquidations(store: HistoryStore, out: TextIO, *, start_ms: int | Non
     for e in store.iter_liquidations(start_ms, end_ms, symbols):
         qty, price = repr(e.quantity), repr(e.price)
         writer.writerow([recorder_symbol(e.symbol), _ORDER_SIDE[e.side], "LIMIT", "IOC", qty,
-                         price, price, "FILLED", qty, qty, e.time_ms, repr(e.price * e.quantity)])
+                         price, price, "FILLED", qty, qty, e.time_ms, repr(e.price * e.quantity),
+                         e.venue])
         count += 1
     return count
 

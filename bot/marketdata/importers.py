@@ -2,8 +2,10 @@
 
 Two liquidation formats, told apart by the first line:
 
-* the open-source recorder's (no header; ``s,S,o,f,q,p,ap,X,l,z,T`` plus ignored trailing
-  columns; symbols without their ``USDT`` quote), the format ``bot.sim.recorded`` reads;
+* the open-source recorder's (no header; ``s,S,o,f,q,p,ap,X,l,z,T``, the recorder's USD size,
+  and, in ``bot data export`` files, a 13th column with the venue — files without it, as the
+  recorder wrote them, are Binance's; symbols without their ``USDT`` quote), the format
+  ``bot.sim.recorded`` reads;
 * Binance's historical ``liquidationSnapshot`` files (header ``time,side,order_type,...``, no
   symbol column: it is in the file name, e.g. ``BTCUSDT-liquidationSnapshot-2023-01-01.csv``,
   or given). Binance publishes every row of these files twice; the store keeps one.
@@ -25,7 +27,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from bot.domain import MAX_EPOCH_MS, to_epoch_ms
+from bot.domain import MAX_EPOCH_MS, VENUES, to_epoch_ms
 from bot.heatmap.sanity import symbol_problem, value_problem
 from bot.marketdata.candles import POINTS_PER_CANDLE, Bar, candle_marks
 from bot.marketdata.store import HistoryStore, LiquidationEvent
@@ -39,6 +41,7 @@ _SNAPSHOT_NAME = re.compile(r"^([A-Z0-9]+)-liquidationSnapshot", re.IGNORECASE)
 _SIDES = {"SELL": "long", "BUY": "short"}
 _BATCH = 20_000
 _RECORDER_FIELDS = 11
+_VENUE_COLUMN = 12
 # Cached: a file holds a few hundred symbols over hundreds of thousands of rows.
 _restored_symbol = lru_cache(maxsize=4096)(restore_symbol)
 
@@ -130,7 +133,17 @@ def _recorder_event(fields: Sequence[str]) -> LiquidationEvent:
     if not (fill_price > 0 and size > 0):
         raise ValueError("price and quantity must be positive numbers")
     return _plausible(LiquidationEvent(_restored_symbol(fields[0]), side, int(fields[10]),
-                                       fill_price, size))
+                                       fill_price, size, _venue(fields)))
+
+
+def _venue(fields: Sequence[str]) -> str:
+    """The venue column (the 13th) of a recorder row; Binance when absent or blank."""
+    if len(fields) <= _VENUE_COLUMN or not fields[_VENUE_COLUMN].strip():
+        return "binance"
+    venue = fields[_VENUE_COLUMN].strip().lower()
+    if venue not in VENUES:
+        raise ValueError(f"venue must be one of {', '.join(VENUES)}, got {venue!r:.40}")
+    return venue
 
 
 def _plausible(event: LiquidationEvent) -> LiquidationEvent:

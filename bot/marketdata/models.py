@@ -18,15 +18,17 @@ _SYMBOL = 32
 
 
 class RecordedLiquidationRow(Base):
-    """One liquidation as the stream reported it; an exact repeat is stored once.
+    """One liquidation as a venue's stream reported it; an exact repeat is stored once.
 
     ``side`` is the liquidated position (``long`` for a forceOrder ``SELL``), ``price`` the
-    fill price (``ap``, or ``p`` when 0), ``quantity`` the filled quantity (``z``, or ``q``).
+    fill price (``ap``, or ``p`` when 0), ``quantity`` the filled quantity in the base asset
+    (``z``, or ``q``). ``venue`` is one of ``bot.domain.VENUES``; rows recorded before venues
+    existed are Binance's. The venue is part of an event's identity (the unique key).
     """
 
     __tablename__ = "recorded_liquidations"
     __table_args__ = (
-        UniqueConstraint("symbol", "side", "time_ms", "price", "quantity"),
+        UniqueConstraint("symbol", "side", "time_ms", "price", "quantity", "venue"),
         CheckConstraint("side IN ('long', 'short')", name="side"),
         Index("ix_recorded_liquidations_time_ms", "time_ms"),
     )
@@ -37,6 +39,7 @@ class RecordedLiquidationRow(Base):
     time_ms: Mapped[int] = mapped_column(BigInteger)
     price: Mapped[float] = mapped_column(Float)
     quantity: Mapped[float] = mapped_column(Float)
+    venue: Mapped[str] = mapped_column(String(16), default="binance", server_default="binance")
 
 
 class RecordedMarkPriceRow(Base):

@@ -1,11 +1,12 @@
 """``Recorder``: the live liquidation and mark-price streams into the ``HistoryStore``.
 
-The stream thread parses each frame (``bot.heatmap.parse_frame``, the heatmap's own parser)
-and queues what it holds; ``flush`` writes the queue in one transaction together with the
-session's heartbeat, so the store always knows up to when the recording is complete. After a
-crash (even SIGKILL) or a restart, the next session records the time since the last committed
-heartbeat as a gap, and nothing committed is lost. A disconnection of the stream while the
-recorder runs is recorded as a gap too.
+Each venue's stream thread parses its frames (with the heatmap's own parsers:
+``bot.heatmap.parse_frame`` for Binance, the venue's ``VenueSource.parse`` for the others)
+and queues what it holds, venue included; ``flush`` writes the queue in one transaction
+together with the session's heartbeat, so the store always knows up to when the recording is
+complete. After a crash (even SIGKILL) or a restart, the next session records the time since
+the last committed heartbeat as a gap, and nothing committed is lost. A disconnection of a
+venue's stream while the recorder runs is recorded as a gap too, naming the venue.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain import to_epoch_ms
-from bot.heatmap import parse_frame
+from bot.heatmap import ParsedFrame, parse_frame
 from bot.heatmap.sanity import MAX_PRICE, MIN_PRICE, value_problem
 from bot.marketdata.store import Gap, HistoryStore, LiquidationEvent, MarkPoint
 from bot.symbols import to_exchange_id
@@ -59,8 +60,8 @@ class Recorder:
         self._marks: list[MarkPoint] = []
         self._gaps: list[Gap] = []
         self._session: int | None = None
-        self._disconnected_at: int | None = None
-        self._ever_connected = False
+        self._disconnected_at: dict[str, int] = {}
+        self._ever_connected: set[str] = set()
         self._detached = False
         self._frames = self._errors = self._liq_count = self._new = 0
         self._mark_count = self._batches = self._gap_count = 0
@@ -78,13 +79,16 @@ class Recorder:
             log.info("recording resumes; %.1f s not recorded", (gap.end_ms - gap.start_ms) / 1e3)
         return gap
 
-    def handle_frame(self, frame: str | bytes) -> None:
-        """Parse one raw frame and queue its liquidations and mark prices (stream thread)."""
-        parsed = parse_frame(frame)
+    def handle_frame(self, frame: str | bytes,
+                     parse: Callable[[str | bytes], ParsedFrame] = parse_frame) -> None:
+        """Parse one raw frame with ``parse`` (the venue's parser; Binance's by default) and
+        queue its liquidations and mark prices (stream thread)."""
+        parsed = parse(frame)
         wanted = self._wanted
         # The stream's value rules hold for what is kept for backtests too.
         liquidations = [
-            LiquidationEvent(q.symbol, q.side, to_epoch_ms(q.timestamp), q.price, q.quantity)
+            LiquidationEvent(q.symbol, q.side, to_epoch_ms(q.timestamp), q.price, q.quantity,
+                             q.venue)
             for q in parsed.liquidations if (wanted is None or q.symbol in wanted)
             and value_problem(q.price, q.quantity) is None
         ]
@@ -100,20 +104,20 @@ class Recorder:
             self._liquidations += liquidations
             self._marks += marks
 
-    def on_state(self, connected: bool) -> None:
-        """Stream connection state; a disconnection becomes a gap once it reconnects."""
+    def on_state(self, connected: bool, venue: str = "binance") -> None:
+        """A venue's connection state; a disconnection becomes a gap once it reconnects."""
         now = self._now_ms()
         with self._lock:
             if self._detached:
                 return
             if not connected:
-                if self._ever_connected and self._disconnected_at is None:
-                    self._disconnected_at = now
+                if venue in self._ever_connected and venue not in self._disconnected_at:
+                    self._disconnected_at[venue] = now
                 return
-            self._ever_connected = True
-            if self._disconnected_at is not None:
-                self._gaps.append(Gap(self._disconnected_at, now, "stream disconnected"))
-                self._disconnected_at = None
+            self._ever_connected.add(venue)
+            since = self._disconnected_at.pop(venue, None)
+            if since is not None:
+                self._gaps.append(Gap(since, now, _gap_reason(venue)))
 
     def flush(self) -> int:
         """Write what is queued (and the heartbeat) in one transaction; returns events written."""
@@ -147,10 +151,10 @@ class Recorder:
     def close(self) -> None:
         """Final flush; an open disconnection is recorded as a gap; the session is ended."""
         with self._lock:
-            if self._disconnected_at is not None:
-                self._gaps.append(Gap(self._disconnected_at, self._now_ms(),
-                                      "stream disconnected"))
-                self._disconnected_at = None
+            now = self._now_ms()
+            for venue, since in sorted(self._disconnected_at.items()):
+                self._gaps.append(Gap(since, now, _gap_reason(venue)))
+            self._disconnected_at.clear()
         self.flush()
         assert self._session is not None  # noqa: S101 (flush checked it)
         self._store.end_session(self._session, self._now_ms())
@@ -163,3 +167,8 @@ class Recorder:
 
     def _now_ms(self) -> int:
         return to_epoch_ms(self._clock())
+
+
+def _gap_reason(venue: str) -> str:
+    # Binance's wording is kept as it was before other venues existed.
+    return "stream disconnected" if venue == "binance" else f"{venue} stream disconnected"

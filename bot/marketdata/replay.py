@@ -193,6 +193,6 @@ def _feed(heatmap: LiveLiquidationHeatmap, kind: int, event: LiquidationEvent | 
     if isinstance(event, LiquidationEvent):
         side: LiquidationSide = "long" if event.side == "long" else "short"
         heatmap.add_liquidation(Liquidation(event.symbol, side, event.price, event.quantity,
-                                            from_epoch_ms(event.time_ms)))
+                                            from_epoch_ms(event.time_ms), event.venue))
     else:
         heatmap.update_price(event.symbol, event.price)

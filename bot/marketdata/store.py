@@ -2,7 +2,7 @@
 
 Every write method is one transaction, committed before it returns: what returned is on disk
 (the journal's SQLite settings apply, ``synchronous=FULL`` in WAL mode). Exact repeats (a
-liquidation with the same symbol, side, time, price and quantity; a second mark price of a
+liquidation with the same symbol, side, time, price, quantity and venue; a second mark price of a
 symbol at the same millisecond) are skipped by the database itself, so an interrupted import
 or a restarted recorder can write the same events again safely.
 """
@@ -48,13 +48,17 @@ _AnySelect = TypeVar("_AnySelect", bound=Select[*tuple[Any, ...]])
 
 
 class LiquidationEvent(NamedTuple):
-    """One stored liquidation in its compact form (time in epoch milliseconds, UTC)."""
+    """One stored liquidation in its compact form (time in epoch milliseconds, UTC).
+
+    ``venue`` is one of ``bot.domain.VENUES`` (Binance unless said).
+    """
 
     symbol: str
     side: str
     time_ms: int
     price: float
     quantity: float
+    venue: str = "binance"
 
 
 class MarkPoint(NamedTuple):
@@ -208,14 +212,14 @@ class HistoryStore:
                           symbols: Sequence[str] | None = None) -> Iterator[LiquidationEvent]:
         """Like ``liquidations`` but streamed in chunks (for exports of any size)."""
         query = _ranged(select(_LIQ.c.symbol, _LIQ.c.side, _LIQ.c.time_ms, _LIQ.c.price,
-                               _LIQ.c.quantity), _LIQ.c.time_ms, start_ms, end_ms)
+                               _LIQ.c.quantity, _LIQ.c.venue), _LIQ.c.time_ms, start_ms, end_ms)
         if symbols:
             query = query.where(_LIQ.c.symbol.in_(list(symbols)))
         query = query.order_by(_LIQ.c.time_ms, _LIQ.c.id)
         with self._engine.connect() as conn:
             result = conn.execution_options(yield_per=_READ_CHUNK).execute(query)
             for row in result:
-                yield LiquidationEvent(row[0], row[1], row[2], row[3], row[4])
+                yield LiquidationEvent(row[0], row[1], row[2], row[3], row[4], row[5])
 
     def liquidation_counts(self, start_ms: int | None = None,
                            end_ms: int | None = None) -> dict[str, int]:

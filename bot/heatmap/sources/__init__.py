@@ -3,8 +3,9 @@
 Offers ``VenueSource`` (URL, subscribe frames, heartbeat, prepare, parse one frame into
 ``Liquidation``s), its implementations ``BinanceSource`` (forceOrder + mark price),
 ``BybitSource`` (``allLiquidation``) and ``OkxSource`` (``liquidation-orders`` with contract
-sizes), the pure parsers ``parse_bybit_frame`` / ``parse_okx_frame`` / ``contract_values``, and
-``build_sources`` which turns ``heatmap.sources`` names into sources.
+sizes), ``venue_stream`` (a venue's self-healing connection), the pure parsers
+``parse_bybit_frame`` / ``parse_okx_frame`` / ``contract_values``, and ``build_sources``
+which turns ``heatmap.sources`` names into sources.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.domain import VENUES
-from bot.heatmap.sources.base import VenueSource, keepalive_interval
+from bot.heatmap.sources.base import VenueSource, keepalive_interval, venue_stream
 from bot.heatmap.sources.binance import BinanceSource
 from bot.heatmap.sources.bybit import DEFAULT_BYBIT_WS_URL, BybitSource, parse_bybit_frame
 from bot.heatmap.sources.okx import (
@@ -58,4 +59,5 @@ __all__ = [
     "okx_symbol",
     "parse_bybit_frame",
     "parse_okx_frame",
+    "venue_stream",
 ]

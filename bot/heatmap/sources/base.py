@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import random
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from bot.heatmap.parse import ParsedFrame
-from bot.heatmap.stream import Heartbeat
+from bot.heatmap.stream import Heartbeat, MarketStream, ReconnectPolicy
 
 
 class VenueSource(Protocol):
@@ -52,3 +53,17 @@ def keepalive_interval(venue_limit: float, silence_timeout: float) -> float:
     dead one: it must come more often than the silence watchdog gives up.
     """
     return max(0.1, min(venue_limit, silence_timeout / 2.0))
+
+
+def venue_stream(source: VenueSource, symbols: Sequence[str], *,
+                 on_frame: Callable[[str], None], on_state: Callable[[bool], None],
+                 policy: ReconnectPolicy, rng: random.Random) -> MarketStream:
+    """The self-healing connection of one venue (not started): its URL, subscriptions,
+    heartbeat and preparation, its own thread named after the venue."""
+    wanted = list(symbols)
+    return MarketStream(
+        source.url(wanted), on_frame, policy=policy, rng=rng, on_state=on_state,
+        subscribe=lambda: source.subscribe_frames(wanted),
+        heartbeat=source.heartbeat(policy.silence_timeout),
+        before_connect=source.prepare, name=f"{source.name}-stream",
+    )
