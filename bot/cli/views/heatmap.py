@@ -2,7 +2,8 @@
 
 Price levels as horizontal bars whose length is the cluster's strength: levels where longs
 were liquidated in red, where shorts were liquidated in green, and the mark price marked where
-it falls among the levels. Pure rendering: data in, renderable out.
+it falls among the levels; each level's notional per venue (Binance, Bybit, OKX) beside it.
+Pure rendering: data in, renderable out.
 """
 
 from __future__ import annotations
@@ -41,13 +42,15 @@ def render_heatmap(
     else:
         state = "connected" if health.connected else "DISCONNECTED"
         caption = (f"{state} · {health.messages} frames · {health.liquidations} liquidations · "
-                   f"{health.parse_errors} malformed · {health.reconnects} reconnects")
+                   f"{health.parse_errors} malformed · {health.reconnects} reconnects"
+                   f"{_venue_caption(health)}")
     table = Table(title=title, caption=caption, show_edge=False, pad_edge=False)
     table.add_column("price level", justify="right")
     table.add_column("strength", justify="left", min_width=BAR_WIDTH + 6)
     table.add_column("side")
     table.add_column("n", justify="right")
     table.add_column("notional", justify="right")
+    table.add_column("by venue", justify="left")
     table.add_column("dist", justify="right")
     marked = price is None
     for cluster in sorted(clusters, key=lambda c: c.price_level, reverse=True):
@@ -58,7 +61,7 @@ def render_heatmap(
     if not marked and price is not None:
         table.add_row(*_price_marker(price))
     if not clusters:
-        table.add_row("", Text("no clusters yet", style="dim"), "", "", "", "")
+        table.add_row("", Text("no clusters yet", style="dim"), "", "", "", "", "")
     return table
 
 
@@ -71,10 +74,30 @@ def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
     return (
         f"{cluster.price_level:,.6g}", bar, Text(cluster.side, style=style),
         str(cluster.liquidation_count), f"{cluster.total_notional:,.0f}",
+        " ".join(f"{venue} {compact(notional)}"
+                 for venue, notional in cluster.venue_notional.items()),
         "" if distance is None else f"{distance:+.2f} %",
     )
 
 
 def _price_marker(price: float) -> tuple[str | Text, ...]:
     return (Text(f"{price:,.6g}", style="bold yellow"),
-            Text("◀── mark price " + "─" * (BAR_WIDTH - 15), style="yellow"), "", "", "", "")
+            Text("◀── mark price " + "─" * (BAR_WIDTH - 15), style="yellow"), "", "", "", "", "")
+
+
+def compact(amount: float) -> str:
+    """A USD amount in three significant figures: ``950``, ``12.3k``, ``4.56M``, ``1.2B``."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if amount >= limit:
+            return f"{amount / limit:.3g}{suffix}"
+    return f"{amount:.3g}"
+
+
+def _venue_caption(health: HeatmapHealth) -> str:
+    """Per-venue state when more than one venue streams (one venue: the totals say it all)."""
+    streamed = {name: v for name, v in health.venues.items() if v.url is not None}
+    if len(streamed) < 2:
+        return ""
+    return "\n" + " · ".join(
+        f"{name} {'up' if v.connected else 'DOWN'} {v.liquidations} liq {v.parse_errors} bad "
+        f"{v.reconnects} rec" for name, v in streamed.items())
