@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import logging
 import random
 import threading
@@ -31,7 +30,7 @@ from bot.sim.connection import ConnectionWorker
 from bot.sim.events import ForceOrder, MarkPriceUpdate, OrderSideName, dumps, force_order_json
 from bot.sim.faults import Faults
 from bot.sim.session import ConnectionInfo, ServerStats, Session, Totals
-from bot.sim.startable import Startable
+from bot.sim.startable import Startable, stop_loop_thread
 from bot.sim.streams import (
     FORCE_ORDER_ALL,
     force_order_stream,
@@ -131,14 +130,8 @@ class SimWsServer(Startable):
 
     def stop(self, timeout: float = 2.0) -> None:
         """Close every connection and the listener, and join the thread within ``timeout``."""
-        thread, loop, stop_requested = self._thread, self._loop, self._stop_requested
-        if thread is None or loop is None or stop_requested is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop may already be gone
-            loop.call_soon_threadsafe(stop_requested.set)
-        thread.join(timeout)
-        if thread.is_alive():
-            logger.warning("simulated WebSocket server thread did not stop in %.1f s", timeout)
+        stop_loop_thread(self._thread, self._loop, self._stop_requested, timeout,
+                         "simulated WebSocket server")
 
     def run_background(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` as a task on the server's loop; it is cancelled by ``stop()``."""

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import threading
 from abc import ABC, abstractmethod
 from typing import Self
+
+logger = logging.getLogger(__name__)
 
 
 class Startable(ABC):
@@ -29,3 +35,16 @@ class Startable(ABC):
     def __exit__(self, *exc_info: object) -> None:
         """Stop, however the block ended; an exception in it propagates."""
         self.stop()
+
+
+def stop_loop_thread(thread: threading.Thread | None, loop: asyncio.AbstractEventLoop | None,
+                     stop_requested: asyncio.Event | None, timeout: float, what: str) -> None:
+    """Ask a server's event loop (running in ``thread``) to stop, and join it within
+    ``timeout``; nothing happens for a server that never started."""
+    if thread is None or loop is None or stop_requested is None:
+        return
+    with contextlib.suppress(RuntimeError):  # the loop may already be gone
+        loop.call_soon_threadsafe(stop_requested.set)
+    thread.join(timeout)
+    if thread.is_alive():
+        logger.warning("%s thread did not stop in %.1f s", what, timeout)

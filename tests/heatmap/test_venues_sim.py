@@ -37,6 +37,14 @@ def sim() -> Iterator[SimExchange]:
 
 
 @pytest.fixture
+def streaming(sim: SimExchange, heatmap: LiveLiquidationHeatmap) -> LiveLiquidationHeatmap:
+    """The heatmap streaming every simulated symbol from both venues, connected."""
+    heatmap.start_stream(list(sim.market.symbols))
+    assert wait_until(lambda: heatmap.health().connected)
+    return heatmap
+
+
+@pytest.fixture
 def heatmap(sim: SimExchange) -> Iterator[LiveLiquidationHeatmap]:
     """A heatmap on both simulated venues (not started)."""
     for name in OTHER_VENUES:
@@ -163,10 +171,8 @@ def test_a_client_without_heartbeat_is_closed_at_the_idle_limit(
 
 @pytest.mark.parametrize("venue", OTHER_VENUES)
 def test_forced_closes_reconnect_and_data_keeps_coming(
-        sim: SimExchange, heatmap: LiveLiquidationHeatmap, venue: str) -> None:
-    # Arrange
-    heatmap.start_stream(list(sim.market.symbols))
-    assert wait_until(lambda: heatmap.health().connected)
+        sim: SimExchange, streaming: LiveLiquidationHeatmap, venue: str) -> None:
+    heatmap = streaming
     # Act
     sim.venue(venue).faults.close_every_messages = 4
     sim.venue(venue).faults.abrupt_close = venue == "okx"
@@ -182,10 +188,8 @@ def test_forced_closes_reconnect_and_data_keeps_coming(
 
 @pytest.mark.parametrize("venue", OTHER_VENUES)
 def test_malformed_frames_are_counted_for_their_venue(
-        sim: SimExchange, heatmap: LiveLiquidationHeatmap, venue: str) -> None:
-    # Arrange
-    heatmap.start_stream(list(sim.market.symbols))
-    assert wait_until(lambda: heatmap.health().connected)
+        sim: SimExchange, streaming: LiveLiquidationHeatmap, venue: str) -> None:
+    heatmap = streaming
     # Act
     sim.venue(venue).faults.malformed_rate = 1.0
     spoilt = sim.venue(venue).stats().malformed_sent

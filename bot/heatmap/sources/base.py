@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Sequence
-from typing import Protocol
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Protocol
 
-from bot.heatmap.parse import ParsedFrame
+import orjson
+
+from bot.domain import Liquidation
+from bot.heatmap.parse import MalformedEvent, ParsedFrame
 from bot.heatmap.stream import Heartbeat, MarketStream, ReconnectPolicy
 
 
@@ -44,6 +47,30 @@ class VenueSource(Protocol):
     def parse(self, raw: str | bytes) -> ParsedFrame:
         """Parse one frame into ``Liquidation``s (and mark prices); never raises."""
         ...
+
+
+def decode_object(raw: str | bytes) -> dict[str, Any] | ParsedFrame:
+    """The frame's JSON object, or the error ``ParsedFrame`` of a frame that is none."""
+    try:
+        payload = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return ParsedFrame(errors=1, error_detail=f"bad JSON: {exc}")
+    if not isinstance(payload, dict):
+        return ParsedFrame(errors=1, error_detail=f"unexpected JSON {type(payload).__name__}")
+    return payload
+
+
+def parse_items(items: Iterable[Any],
+                parse_one: Callable[[Any], Iterable[Liquidation]]) -> ParsedFrame:
+    """The liquidations of every item of a push; a malformed item is counted, the rest kept."""
+    liquidations: list[Liquidation] = []
+    errors, detail = 0, ""
+    for item in items:
+        try:
+            liquidations.extend(parse_one(item))
+        except MalformedEvent as exc:
+            errors, detail = errors + 1, str(exc)
+    return ParsedFrame(tuple(liquidations), (), errors, False, detail)
 
 
 def keepalive_interval(venue_limit: float, silence_timeout: float) -> float:

@@ -24,7 +24,7 @@ from bot.heatmap.parse import (
     number_field,
     symbol_field,
 )
-from bot.heatmap.sources.base import keepalive_interval
+from bot.heatmap.sources.base import decode_object, keepalive_interval, parse_items
 from bot.heatmap.stream import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -85,12 +85,9 @@ def parse_bybit_frame(raw: str | bytes) -> ParsedFrame:
     counts as an error. Items of a push that are malformed are counted; the others kept.
     Symbols that are not USDT-margined (``BTCPERP``, ``BTC-26DEC25``...) are skipped.
     """
-    try:
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return ParsedFrame(errors=1, error_detail=f"bad JSON: {exc}")
-    if not isinstance(payload, dict):
-        return ParsedFrame(errors=1, error_detail=f"unexpected JSON {type(payload).__name__}")
+    payload = decode_object(raw)
+    if isinstance(payload, ParsedFrame):
+        return payload
     topic = payload.get("topic")
     if topic is None and "op" in payload:
         if payload.get("success") is False:
@@ -101,29 +98,19 @@ def parse_bybit_frame(raw: str | bytes) -> ParsedFrame:
     items = payload.get("data")
     if not isinstance(items, list) or not items:
         return ParsedFrame(errors=1, error_detail="allLiquidation without data")
-    liquidations: list[Liquidation] = []
-    errors, detail = 0, ""
-    for item in items:
-        try:
-            liquidation = _liquidation(item)
-        except MalformedEvent as exc:
-            errors, detail = errors + 1, str(exc)
-            continue
-        if liquidation is not None:
-            liquidations.append(liquidation)
-    return ParsedFrame(tuple(liquidations), (), errors, False, detail)
+    return parse_items(items, _liquidation)
 
 
-def _liquidation(item: Any) -> Liquidation | None:
+def _liquidation(item: Any) -> tuple[Liquidation, ...]:
     if not isinstance(item, dict):
         raise MalformedEvent("allLiquidation item is not an object")
     symbol = symbol_field(item.get("s"), "allLiquidation")
     if not symbol.endswith("USDT"):
-        return None  # USDC perpetuals and dated futures: not USDT-margined linear perpetuals
+        return ()  # USDC perpetuals and dated futures: not USDT-margined linear perpetuals
     side = _SIDE_BY_POSITION_SIDE.get(item.get("S"))  # type: ignore[arg-type]
     if side is None:
         raise MalformedEvent(f"allLiquidation side {item.get('S')!r} is neither Buy nor Sell")
     price = fast_positive(item.get("p")) or number_field(item, "p")
     quantity = fast_positive(item.get("v")) or number_field(item, "v")
-    return Liquidation(symbol, side, price, quantity, from_epoch_ms(epoch_ms_field(item, "T")),
-                       "bybit")
+    return (Liquidation(symbol, side, price, quantity, from_epoch_ms(epoch_ms_field(item, "T")),
+                        "bybit"),)

@@ -29,7 +29,7 @@ from bot.heatmap.parse import (
     fast_positive,
     number_field,
 )
-from bot.heatmap.sources.base import keepalive_interval
+from bot.heatmap.sources.base import decode_object, keepalive_interval, parse_items
 from bot.heatmap.stream import Heartbeat
 
 log = logging.getLogger(__name__)
@@ -99,12 +99,9 @@ def parse_okx_frame(
     """
     if raw == "pong" or raw == b"pong":
         return _CONTROL
-    try:
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        return ParsedFrame(errors=1, error_detail=f"bad JSON: {exc}")
-    if not isinstance(payload, dict):
-        return ParsedFrame(errors=1, error_detail=f"unexpected JSON {type(payload).__name__}")
+    payload = decode_object(raw)
+    if isinstance(payload, ParsedFrame):
+        return payload
     event = payload.get("event")
     if event is not None:
         if event == "error":
@@ -115,27 +112,21 @@ def parse_okx_frame(
         return ParsedFrame(errors=1, error_detail="not a liquidation-orders push")
     if not isinstance(items, list) or not items:
         return ParsedFrame(errors=1, error_detail="liquidation-orders without data")
-    liquidations: list[Liquidation] = []
-    errors, detail = 0, ""
-    for item in items:
-        try:
-            _instrument(item, ct_val, symbols, liquidations)
-        except MalformedEvent as exc:
-            errors, detail = errors + 1, str(exc)
-    return ParsedFrame(tuple(liquidations), (), errors, False, detail)
+    return parse_items(items, lambda item: _instrument(item, ct_val, symbols))
 
 
-def _instrument(item: Any, ct_val: Mapping[str, float], symbols: Collection[str] | None,
-                out: list[Liquidation]) -> None:
-    """Append the details of one instrument of a push (raises for a malformed one)."""
+def _instrument(item: Any, ct_val: Mapping[str, float],
+                symbols: Collection[str] | None) -> list[Liquidation]:
+    """The details of one instrument of a push (raises for a malformed one)."""
     if not isinstance(item, dict) or not isinstance(item.get("details"), list):
         raise MalformedEvent("liquidation-orders item without details")
     symbol = okx_symbol(str(item.get("instId", "")))
     if symbol is None or (symbols is not None and symbol not in symbols):
-        return  # coin-margined, USDC, or a symbol nobody asked for
+        return []  # coin-margined, USDC, or a symbol nobody asked for
     size = ct_val.get(symbol)
     if size is None:
         raise MalformedEvent(f"no contract size known for {item.get('instId')!r}")
+    out: list[Liquidation] = []
     for entry in item["details"]:
         if not isinstance(entry, dict):
             raise MalformedEvent("liquidation-orders detail is not an object")
@@ -147,6 +138,7 @@ def _instrument(item: Any, ct_val: Mapping[str, float], symbols: Collection[str]
         contracts = fast_positive(entry.get("sz")) or number_field(entry, "sz")
         stamp = from_epoch_ms(epoch_ms_field(entry, "ts"))
         out.append(Liquidation(symbol, side, price, contracts * size, stamp, "okx"))
+    return out
 
 
 def _urllib_get(url: str) -> bytes:

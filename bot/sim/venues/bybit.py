@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from bot.sim.events import ForceOrder, dumps
 from bot.sim.faults import NON_NUMERIC, WRONG_EVENT, MalformedKind
@@ -19,6 +20,7 @@ from bot.sim.venues.dialect import (
     Subscriptions,
     fill_price,
     liquidated_side,
+    spoil_payload,
 )
 
 TOPIC_PREFIX = "allLiquidation."
@@ -72,22 +74,20 @@ class BybitDialect:
 
     def spoil(self, payload: dict[str, object], kind: MalformedKind) -> str:
         """Bad JSON, no data, non-numeric prices, or a topic nobody subscribed to."""
-        text = dumps(payload)
-        if kind is MalformedKind.BAD_JSON:
-            return text[: len(text) // 2]
-        spoilt = json.loads(text)
-        if kind is MalformedKind.MISSING_FIELDS:
-            del spoilt["data"]
-        elif kind is MalformedKind.NON_NUMERIC_PRICE:
-            for item in spoilt["data"]:
-                item["p"] = NON_NUMERIC
-        else:
-            spoilt["topic"] = WRONG_EVENT
-        return dumps(spoilt)
+        return spoil_payload(payload, kind, garble_prices=_garble, rename=_rename)
 
     def http(self, path: str) -> bytes | None:
         """No REST endpoint is simulated for Bybit."""
         return None
+
+
+def _garble(payload: Any) -> None:
+    for item in payload["data"]:
+        item["p"] = NON_NUMERIC
+
+
+def _rename(payload: Any) -> None:
+    payload["topic"] = WRONG_EVENT
 
 
 def _item(order: ForceOrder) -> dict[str, object]:

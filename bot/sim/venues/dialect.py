@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.sim.events import ForceOrder
+from bot.sim.events import ForceOrder, dumps
 from bot.sim.faults import MalformedKind
 
 
@@ -67,6 +68,23 @@ class Dialect(Protocol):
     def http(self, path: str) -> bytes | None:
         """The body of a plain HTTP GET of ``path`` (REST endpoints), or None for a 404."""
         ...
+
+
+def spoil_payload(payload: dict[str, object], kind: MalformedKind, *,
+                  garble_prices: Callable[[Any], None], rename: Callable[[Any], None]) -> str:
+    """``payload`` spoiled as ``kind``: cut in half, without ``data``, with its prices
+    garbled (``garble_prices`` edits the copy), or renamed to another stream (``rename``)."""
+    text = dumps(payload)
+    if kind is MalformedKind.BAD_JSON:
+        return text[: len(text) // 2]
+    spoilt = json.loads(text)
+    if kind is MalformedKind.MISSING_FIELDS:
+        del spoilt["data"]
+    elif kind is MalformedKind.NON_NUMERIC_PRICE:
+        garble_prices(spoilt)
+    else:
+        rename(spoilt)
+    return dumps(spoilt)
 
 
 def liquidated_side(order: ForceOrder) -> str:

@@ -12,16 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from bot.sim.events import ForceOrder, dumps
 from bot.sim.faults import NON_NUMERIC, WRONG_EVENT, MalformedKind
-from bot.sim.venues.dialect import (
-    DataFrame,
-    Reply,
-    Subscriptions,
-    fill_price,
-    liquidated_side,
-)
+from bot.sim.venues import dialect
+from bot.sim.venues.dialect import DataFrame, Reply, Subscriptions
 
 CHANNEL = "liquidation-orders"
 IDLE_LIMIT_SECONDS = 30.0
@@ -89,19 +85,7 @@ class OkxDialect:
 
     def spoil(self, payload: dict[str, object], kind: MalformedKind) -> str:
         """Bad JSON, no data, non-numeric prices, or another channel."""
-        text = dumps(payload)
-        if kind is MalformedKind.BAD_JSON:
-            return text[: len(text) // 2]
-        spoilt = json.loads(text)
-        if kind is MalformedKind.MISSING_FIELDS:
-            del spoilt["data"]
-        elif kind is MalformedKind.NON_NUMERIC_PRICE:
-            for item in spoilt["data"]:
-                for detail in item["details"]:
-                    detail["bkPx"] = NON_NUMERIC
-        else:
-            spoilt["arg"]["channel"] = WRONG_EVENT
-        return dumps(spoilt)
+        return dialect.spoil_payload(payload, kind, garble_prices=_garble, rename=_rename)
 
     def http(self, path: str) -> bytes | None:
         """``GET /api/v5/public/instruments?instType=SWAP``: the listed swaps' ``ctVal``."""
@@ -115,10 +99,20 @@ class OkxDialect:
         return dumps({"code": "0", "msg": "", "data": rows}).encode()
 
 
+def _garble(payload: Any) -> None:
+    for item in payload["data"]:
+        for detail in item["details"]:
+            detail["bkPx"] = NON_NUMERIC
+
+
+def _rename(payload: Any) -> None:
+    payload["arg"]["channel"] = WRONG_EVENT
+
+
 def _detail(order: ForceOrder) -> dict[str, object]:
-    long = liquidated_side(order) == "long"
+    long = dialect.liquidated_side(order) == "long"
     contracts = (order.filled_quantity or order.quantity) / contract_value(order.symbol)
-    return {"bkLoss": "0", "bkPx": fill_price(order), "ccy": "",
+    return {"bkLoss": "0", "bkPx": dialect.fill_price(order), "ccy": "",
             "posSide": "long" if long else "short", "side": "sell" if long else "buy",
             "sz": format(contracts.normalize(), "f"), "ts": str(order.trade_time_ms)}
 

@@ -29,7 +29,7 @@ from bot.clock import Clock
 from bot.domain import to_epoch_ms
 from bot.sim.events import ForceOrder, dumps
 from bot.sim.faults import Faults
-from bot.sim.startable import Startable
+from bot.sim.startable import Startable, stop_loop_thread
 from bot.sim.venues.dialect import Dialect, Subscriptions, liquidated_side
 
 logger = logging.getLogger(__name__)
@@ -94,14 +94,11 @@ class VenueWsServer(Startable):
         """Configure the server; nothing listens until ``start()``."""
         if not idle_limit > 0:
             raise ValueError(f"idle_limit must be positive, got {idle_limit!r}")
-        self.dialect = dialect
+        self.dialect, self.idle_limit = dialect, idle_limit
         self.faults = faults if faults is not None else Faults()
-        self.idle_limit = idle_limit
-        self._clock = clock
-        self._rng = rng
-        self._host = host
-        self._requested_port = port
-        self._port = 0
+        self._clock, self._rng = clock, rng
+        self._host, self._requested_port, self._port = host, port, 0
+        # The server's thread and event loop, set once it runs.
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stop_requested: asyncio.Event | None = None
@@ -139,12 +136,8 @@ class VenueWsServer(Startable):
 
     def stop(self, timeout: float = 2.0) -> None:
         """Close every connection and the listener; join the thread within ``timeout``."""
-        thread, loop, stop_requested = self._thread, self._loop, self._stop_requested
-        if thread is None or loop is None or stop_requested is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop may already be gone
-            loop.call_soon_threadsafe(stop_requested.set)
-        thread.join(timeout)
+        stop_loop_thread(self._thread, self._loop, self._stop_requested, timeout,
+                         f"simulated {self.dialect.name} server")
 
     # -- publishing and counters (thread-safe) ---------------------------------------------
 
