@@ -36,8 +36,8 @@ liquidations worth $59 scored like a $50M cascade, since each was its symbol's b
 ``fetch_tickers`` every few minutes (``LiveLiquidationHeatmap.set_quote_volumes``), so a
 cluster holding 0.01 % of a day's turnover scores 0.63 on the absolute term (BTC with $20B a
 day: $2M; a small perpetual with $50M a day: $5,000). While no volume is known (replays,
-backtests, scripts) the stand-in is ``STAND_IN_REFERENCE_NOTIONAL``, $250,000 — a mid-sized
-perpetual's 0.01 % — so absolute size still counts, only less precisely per symbol.
+backtests, scripts) the stand-in is ``STAND_IN_REFERENCE_NOTIONAL``, $100,000 — 0.01 % of a
+perpetual trading $1B a day — so absolute size still counts, only less precisely per symbol.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ _MS_PER_MINUTE = 60_000.0
 ABSOLUTE_SHARE = 1e-4
 """Share of a symbol's 24 h quote volume whose decayed notional scores 0.63 (1 - 1/e)."""
 
-STAND_IN_REFERENCE_NOTIONAL = 250_000.0
+STAND_IN_REFERENCE_NOTIONAL = 100_000.0
 """USD used as ``reference_notional`` while the symbol's quote volume is unknown."""
 
 

@@ -416,8 +416,10 @@ class LiveLiquidationHeatmap:
         """Connection state and counters: per venue, and summed at the top level."""
         streams = dict(self._streams)
         counters = dict(self._counters)
-        venues = {name: self._venue_health(counters[name], streams.get(name))
-                  for name in counters}
+        configured_names = {s.name for s in self._sources}
+        # The configured venues, and any other that fed data (a replay of Binance frames).
+        venues = {name: self._venue_health(c, streams.get(name)) for name, c in counters.items()
+                  if name in configured_names or c.messages or c.liquidations or c.duplicates}
         configured = [venues[s.name] for s in self._sources]
         stamps = [v.last_message_at for v in venues.values() if v.last_message_at is not None]
         first = streams.get(self._sources[0].name)
@@ -427,7 +429,7 @@ class LiveLiquidationHeatmap:
             parse_errors=sum(v.parse_errors for v in venues.values()),
             reconnects=sum(v.reconnects for v in venues.values()),
             last_message_at=max(stamps) if stamps else None,
-            control_messages=sum(c.control for c in counters.values()),
+            control_messages=sum(c.control for c in counters.values()),  # every venue counts
             liquidations=sum(c.liquidations for c in counters.values()),
             duplicates=sum(c.duplicates for c in counters.values()),
             mark_prices=sum(c.mark_prices for c in counters.values()),

@@ -143,6 +143,7 @@ def test_subscribes_and_keeps_heartbeat_beyond_the_idle_limit(
         assert health.venues[name].liquidations > 0
     assert {s for s in heatmap.symbols()} <= {"BTCUSDT", "ETHUSDT"}
     assert health.connected
+    assert set(health.venues) == set(OTHER_VENUES)  # Binance is not configured here
     assert health.messages == sum(health.venues[n].messages for n in OTHER_VENUES)
 
 
