@@ -18,6 +18,10 @@ _ONE_MS = timedelta(milliseconds=1)
 LiquidationSide = Literal["long", "short"]
 """Which side was liquidated: ``"long"`` (Binance order side ``SELL``) or ``"short"`` (``BUY``)."""
 
+ClusterKind = Literal["realized", "projected"]
+"""Where a cluster comes from: liquidations seen (``"realized"``) or open interest that would
+be liquidated there (``"projected"``, see ``bot.heatmap.projection``)."""
+
 
 MAX_EPOCH_MS = 4_102_444_800_000
 """2100-01-01: later times are treated as garbage, not data."""
@@ -118,6 +122,8 @@ class LiquidationCluster:
     ``side`` is the side holding more time-decayed notional; ``distance_from_price`` is the
     signed percentage ``(price_level / current_price - 1) * 100`` or ``None`` while no price
     is known. ``total_notional`` is not decayed; ``long_notional``/``short_notional`` are.
+    ``kind`` is ``"realized"`` (liquidations that happened) or ``"projected"`` (estimated
+    open positions that would be liquidated there; ``side`` is then the side at risk).
     """
 
     symbol: str
@@ -133,6 +139,7 @@ class LiquidationCluster:
     long_notional: float
     short_notional: float
     newest_at: datetime
+    kind: ClusterKind = "realized"
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from bot.domain import Position
 from bot.errors import ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
+from bot.heatmap.projection import LeverageMix, ProjectionModel
 from bot.journal import (
     JournalRepository,
     TradeMode,
@@ -116,14 +117,24 @@ def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
     return settings.model_copy(update={"exchange": exchange})
 
 
-def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
-    """The heatmap from ``heatmap.*`` and ``exchange.ws_url``."""
+def build_heatmap(settings: Settings, clock: Clock,
+                  gate: RequestGate | None = None) -> LiveLiquidationHeatmap:
+    """The heatmap from ``heatmap.*``, ``exchange.ws_url`` and, for the projected levels
+    (``heatmap.projected``, or a ``strategy.cluster_source`` that trades them),
+    ``exchange.rest_url`` behind the bot's request ``gate``."""
     h = settings.heatmap
+    projected = h.projected or settings.strategy.cluster_source != "realized"
     return LiveLiquidationHeatmap(
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
         buffer_size=h.buffer_size, ws_base_url=settings.exchange.ws_url,
         silence_timeout=h.silence_timeout, max_symbols=h.max_symbols, clock=clock,
+        projected=projected, rest_base_url=settings.exchange.rest_url,
+        projection_interval=h.projection_interval,
+        projection_lookback_hours=h.projection_lookback_hours,
+        projection_model=ProjectionModel(mix=LeverageMix(
+            tuple(h.projection_leverages), tuple(h.projection_weights))) if projected else None,
+        gate=gate,
     )
 
 
@@ -316,7 +327,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
             venue = build_paper_venue(settings, journal, clock, market)
-        heatmap = build_heatmap(settings, clock)
+        heatmap = build_heatmap(settings, clock, gate)
         prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)

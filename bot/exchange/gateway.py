@@ -31,7 +31,12 @@ from bot.errors import (
     UnknownOrderOutcome,
 )
 from bot.exchange import orders, parsing
-from bot.exchange.candles import KLINES_PER_REQUEST, page_candles
+from bot.exchange.candles import (
+    KLINES_PER_REQUEST,
+    OPEN_INTEREST_PER_REQUEST,
+    page_candles,
+    page_open_interest,
+)
 from bot.exchange.errors import translating
 from bot.exchange.gate import RequestGate
 from bot.exchange.markets import MarketCatalog
@@ -43,6 +48,7 @@ from bot.exchange.models import (
     ExchangePosition,
     Fill,
     MarginMode,
+    OpenInterest,
     PositionMode,
     ServerTime,
     StopKind,
@@ -171,6 +177,32 @@ class BinanceGateway:
 
         return page_candles(fetch_page, to_exchange_id(unified), to_epoch_ms(since),
                             to_epoch_ms(until), step)
+
+    def fetch_open_interest_history(self, symbol: str, since: datetime, until: datetime,
+                                    period: str = "5m") -> list[OpenInterest]:
+        """Open interest every ``period`` stamped in ``[since, until)``, oldest first.
+
+        Public data (Binance ``/futures/data/openInterestHist``, the last 30 days only), up
+        to 500 entries a request, each request retried like any read.
+
+        Raises:
+            ConfigError: an unknown period.
+        """
+        try:
+            step = timeframe_ms(period)
+        except ValueError as e:
+            raise ConfigError(str(e)) from None
+        unified = self._catalog.unified(symbol)
+        end_ms = to_epoch_ms(until)
+
+        def fetch_page(start: int, last: int) -> list[Any]:
+            page = self._read("fetch open interest", partial(
+                self._exchange.fetch_open_interest_history, unified, period, start,
+                OPEN_INTEREST_PER_REQUEST, {"until": last}))
+            return list(page or [])
+
+        return page_open_interest(fetch_page, to_exchange_id(unified), to_epoch_ms(since),
+                                  end_ms, step)
 
     # -- account ---------------------------------------------------------------------------
 
