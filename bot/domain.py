@@ -172,6 +172,20 @@ class EntryIntent:
 
 
 @dataclass(frozen=True, slots=True)
+class EntryRefusal:
+    """An entry a strategy found and turned down itself (its reward against its risk, say),
+    with the reason the journal records for the signal."""
+
+    symbol: str
+    side: PositionSide
+    reference_price: float
+    strength: float
+    cluster: LiquidationCluster | None
+    reason: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ExitIntent:
     """A strategy's wish to close an open position, with the reason for the journal."""
 

@@ -147,6 +147,7 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
         distance_weight=s.distance_weight, stop_loss_pct=s.stop_loss_pct,
         take_profit_pct=s.take_profit_pct, target_buffer_pct=s.target_buffer_pct,
         exit_near_cluster_pct=s.exit_near_cluster_pct, min_reward_pct=s.min_reward_pct,
+        min_reward_risk=s.min_reward_risk, cluster_source=s.cluster_source,
     )
 
 
@@ -338,6 +339,8 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             venue=venue,
             trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
             exchange_blocked=gate.blocked_reason,
+            projected=(heatmap.get_projected_levels
+                       if settings.strategy.cluster_source != "realized" else None),
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,
