@@ -2,7 +2,9 @@
 
 Price levels as horizontal bars whose length is the cluster's strength: levels where longs
 were liquidated in red, where shorts were liquidated in green, and the mark price marked where
-it falls among the levels. Pure rendering: data in, renderable out.
+it falls among the levels. Projected levels (``kind`` ``projected``: positions that would be
+liquidated there) are drawn with a light bar and a ``proj.`` side. Pure rendering: data in,
+renderable out.
 """
 
 from __future__ import annotations
@@ -65,11 +67,13 @@ def render_heatmap(
 def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
     style = LONG_STYLE if cluster.side == "long" else SHORT_STYLE
     filled = round(cluster.strength * BAR_WIDTH)
-    bar = Text("█" * filled, style=style)
+    projected = cluster.kind == "projected"
+    bar = Text(("░" if projected else "█") * filled, style=style)
     bar.append(f" {cluster.strength:.2f}")
     distance = cluster.distance_from_price
+    side = f"{cluster.side} proj." if projected else cluster.side
     return (
-        f"{cluster.price_level:,.6g}", bar, Text(cluster.side, style=style),
+        f"{cluster.price_level:,.6g}", bar, Text(side, style=style),
         str(cluster.liquidation_count), f"{cluster.total_notional:,.0f}",
         "" if distance is None else f"{distance:+.2f} %",
     )
