@@ -50,7 +50,7 @@ def columns(rec: Recording) -> BarColumns:
 def measure(recordings: dict[str, Recording], positions: dict[str, list[Position]],
             mix: LeverageMix, now: datetime) -> dict[tuple[str, str], tuple[float, float]]:
     """(projected share, evenly spread share) per (symbol, side) for one leverage mix."""
-    params = ClusterParams(time_decay_minutes=HOURS * 60)
+    params = ClusterParams(time_decay_minutes=HOURS * 60, min_cluster_size=1)  # the layer's
     result: dict[tuple[str, str], tuple[float, float]] = {}
     for symbol, rec in recordings.items():
         model = ProjectionModel(mix=mix)

@@ -27,6 +27,7 @@ from bot.domain import Position
 from bot.errors import ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
+from bot.heatmap.projected import IntervalSource
 from bot.heatmap.projection import LeverageMix, ProjectionModel
 from bot.journal import (
     JournalRepository,
@@ -117,11 +118,12 @@ def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
     return settings.model_copy(update={"exchange": exchange})
 
 
-def build_heatmap(settings: Settings, clock: Clock,
-                  gate: RequestGate | None = None) -> LiveLiquidationHeatmap:
+def build_heatmap(settings: Settings, clock: Clock, gate: RequestGate | None = None, *,
+                  projection_source: IntervalSource | None = None) -> LiveLiquidationHeatmap:
     """The heatmap from ``heatmap.*``, ``exchange.ws_url`` and, for the projected levels
     (``heatmap.projected``, or a ``strategy.cluster_source`` that trades them),
-    ``exchange.rest_url`` behind the bot's request ``gate``."""
+    ``exchange.rest_url`` behind the bot's request ``gate`` (or ``projection_source``: a
+    backtest's recorded data)."""
     h = settings.heatmap
     projected = h.projected or settings.strategy.cluster_source != "realized"
     return LiveLiquidationHeatmap(
@@ -134,7 +136,7 @@ def build_heatmap(settings: Settings, clock: Clock,
         projection_lookback_hours=h.projection_lookback_hours,
         projection_model=ProjectionModel(mix=LeverageMix(
             tuple(h.projection_leverages), tuple(h.projection_weights))) if projected else None,
-        gate=gate,
+        gate=gate, projection_source=projection_source,
     )
 
 

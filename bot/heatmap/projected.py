@@ -10,10 +10,12 @@ Joining rule: the open interest Binance stamps ``t`` is the open interest at ``t
 interval it closes is the candle opening at ``t − 5 min``. Its change is opened (or closed)
 at that candle's prices. An entry without its candle is skipped (nothing to price it at).
 
-Clustering: the realised clustering (``bot.heatmap.clustering``) with the heatmap's window
-and minimum size. The time decay is the lookback instead of the realised one: a projected
-level stays at risk until it is traded through or open interest falls, so a position opened
-at the start of the lookback weighs ``e⁻¹`` of a fresh one rather than nothing.
+Clustering: the realised clustering (``bot.heatmap.clustering``) with the heatmap's window.
+Two of its settings differ, because a projected level is not one liquidation: the minimum
+size is 1 (one level already merges every position of one interval, tier and price bucket),
+and the time decay is the lookback instead of the realised one (a projected level stays at
+risk until it is traded through or open interest falls, so a position opened at the start of
+the lookback weighs ``e⁻¹`` of a fresh one rather than nothing).
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ class ProjectedLayer:
     Args:
         source: reads the bars.
         model: the projection model (its leverage mix and brackets).
-        params: clustering window and minimum size (the decay is replaced by the lookback).
+        params: the clustering window (minimum size and decay: see the module docstring).
         lookback_hours: how far back the warm start reads.
         clock: the current UTC time.
     """
@@ -140,7 +142,8 @@ class ProjectedLayer:
         """Nothing is read until ``refresh``."""
         self._source = source
         self._model = model
-        self._params = replace(params, time_decay_minutes=lookback_hours * 60)
+        self._params = replace(params, time_decay_minutes=lookback_hours * 60,
+                               min_cluster_size=1)
         self._lookback = timedelta(hours=lookback_hours)
         self._clock = clock
         self._lock = threading.Lock()

@@ -55,7 +55,7 @@ def test_most_of_the_true_at_risk_notional_lies_near_a_projected_level(
         np.full(len(rec.time_ms), np.nan)))
     levels = model.levels("BTCUSDT")
     table = cluster_table(levels.to_event_columns(), now=START,
-                          params=ClusterParams(time_decay_minutes=1e9))
+                          params=ClusterParams(time_decay_minutes=1e9, min_cluster_size=1))
     prices, notional = at_risk(market.positions("BTCUSDT"), side)
 
     share = covered_share(prices, notional,
