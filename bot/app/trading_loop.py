@@ -294,7 +294,7 @@ class TradingLoop:
             cluster=refusal.cluster, mark_price=refusal.reference_price,
             created_at=refusal.created_at,
         )
-        self._log.signal(signal, SignalOutcome.REJECTED, f"strategy: {refusal.reason}")
+        self._log.signal(signal, SignalOutcome.REJECTED, refusal.reason)
 
     def _enter(self, intent: EntryIntent) -> None:
         mark = self._marks[intent.symbol]

@@ -21,7 +21,7 @@ def test_a_target_too_small_for_its_stop_is_journaled_as_the_refusal(tmp_path: P
     assert rig.journal.open_trades() == []
     (refused,) = rig.journal.list_signals()
     assert refused.outcome == "rejected"
-    assert (refused.reason or "").startswith("strategy: min_reward_risk: take profit 1.7")
+    assert (refused.reason or "").startswith("min_reward_risk: take profit 1.7")
 
 
 def test_projected_levels_reach_the_hunter_when_it_trades_them(tmp_path: Path) -> None:
