@@ -161,10 +161,7 @@ class BinanceGateway:
         Raises:
             ConfigError: an unknown timeframe.
         """
-        try:
-            step = timeframe_ms(timeframe)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
+        step = _step_ms(timeframe)
         unified = self._catalog.unified(symbol)
         # ``until`` becomes Binance's endTime, which is inclusive.
         params = {"until": to_epoch_ms(until) - 1}
@@ -188,10 +185,7 @@ class BinanceGateway:
         Raises:
             ConfigError: an unknown period.
         """
-        try:
-            step = timeframe_ms(period)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
+        step = _step_ms(period)
         unified = self._catalog.unified(symbol)
         end_ms = to_epoch_ms(until)
 
@@ -498,3 +492,10 @@ class BinanceGateway:
             f"{self._lookup.attempts} lookups did not find it; it may still appear",
             retry_after,
         ) from cause
+
+
+def _step_ms(timeframe: str) -> int:
+    try:
+        return timeframe_ms(timeframe)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None

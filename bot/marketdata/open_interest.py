@@ -22,12 +22,12 @@ from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Engine, Table, delete, func, insert, select
+from sqlalchemy import Engine, Table, insert, select
 
 from bot.domain import from_epoch_ms, to_epoch_ms
 from bot.marketdata.downloads import Period, aligned_period, missing_periods
-from bot.marketdata.models import PriceDownloadRow, RecordedOpenInterestRow
-from bot.marketdata.store import PriceSeries
+from bot.marketdata.models import RecordedOpenInterestRow
+from bot.marketdata.store import HistoryStore, PriceSeries, mark_downloaded
 from bot.symbols import to_exchange_id
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,6 @@ PERIOD_MS = 300_000
 DOWNLOAD_TIMEFRAME = "oi-5m"
 CHUNK_MS = 7 * 86_400_000  # a week of entries per fetch-and-store step (2,016 entries)
 _OI: Table = RecordedOpenInterestRow.__table__  # type: ignore[assignment]
-_DOWNLOAD: Table = PriceDownloadRow.__table__  # type: ignore[assignment]
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 
@@ -92,28 +91,13 @@ class OpenInterestStore:
             if fresh:
                 conn.execute(insert(_OI), fresh)
             if downloaded is not None:
-                start, end = downloaded
-                match = (_DOWNLOAD.c.symbol == key) & (
-                    _DOWNLOAD.c.timeframe == DOWNLOAD_TIMEFRAME)
-                touching = match & (_DOWNLOAD.c.start_ms <= end) & (_DOWNLOAD.c.end_ms >= start)
-                first, last = conn.execute(select(func.min(_DOWNLOAD.c.start_ms),
-                                                  func.max(_DOWNLOAD.c.end_ms))
-                                           .where(touching)).one()
-                conn.execute(delete(_DOWNLOAD).where(touching))
-                conn.execute(insert(_DOWNLOAD).values(
-                    symbol=key, timeframe=DOWNLOAD_TIMEFRAME,
-                    start_ms=start if first is None else min(start, int(first)),
-                    end_ms=end if last is None else max(end, int(last))))
+                mark_downloaded(conn, key, DOWNLOAD_TIMEFRAME, *downloaded)
             return len(fresh)
 
     def downloaded_periods(self, symbol: str) -> list[Period]:
         """The periods of ``symbol`` already downloaded, in time order."""
-        query = (select(_DOWNLOAD.c.start_ms, _DOWNLOAD.c.end_ms)
-                 .where(_DOWNLOAD.c.symbol == to_exchange_id(symbol),
-                        _DOWNLOAD.c.timeframe == DOWNLOAD_TIMEFRAME)
-                 .order_by(_DOWNLOAD.c.start_ms))
-        with self._engine.connect() as conn:
-            return [(int(a), int(b)) for a, b in conn.execute(query)]
+        return HistoryStore(self._engine).downloaded_periods(to_exchange_id(symbol),
+                                                             DOWNLOAD_TIMEFRAME)
 
     def series(self, symbols: Sequence[str], start_ms: int | None = None,
                end_ms: int | None = None) -> dict[str, OpenInterestSeries]:
