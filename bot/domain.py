@@ -19,6 +19,10 @@ _ONE_MS = timedelta(milliseconds=1)
 LiquidationSide = Literal["long", "short"]
 """Which side was liquidated: ``"long"`` (Binance order side ``SELL``) or ``"short"`` (``BUY``)."""
 
+ClusterKind = Literal["realized", "projected"]
+"""Where a cluster comes from: liquidations seen (``"realized"``) or open interest that would
+be liquidated there (``"projected"``, see ``bot.heatmap.projection``)."""
+
 
 VENUES: tuple[str, ...] = ("binance", "bybit", "okx")
 """The liquidation venues the heatmap can read, in a fixed order (their storage codes)."""
@@ -126,6 +130,8 @@ class LiquidationCluster:
     ``side`` is the side holding more time-decayed notional; ``distance_from_price`` is the
     signed percentage ``(price_level / current_price - 1) * 100`` or ``None`` while no price
     is known. ``total_notional`` is not decayed; ``long_notional``/``short_notional`` are.
+    ``kind`` is ``"realized"`` (liquidations that happened) or ``"projected"`` (estimated
+    open positions that would be liquidated there; ``side`` is then the side at risk).
     """
 
     symbol: str
@@ -143,6 +149,7 @@ class LiquidationCluster:
     newest_at: datetime
     venue_notional: Mapping[str, float] = field(default_factory=dict)
     """Raw (not decayed) notional of the members per venue; only venues present appear."""
+    kind: ClusterKind = "realized"
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +178,20 @@ class EntryIntent:
     take_profit_price: float
     strength: float
     cluster: LiquidationCluster | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRefusal:
+    """An entry a strategy found and turned down itself (its reward against its risk, say),
+    with the reason the journal records for the signal."""
+
+    symbol: str
+    side: PositionSide
+    reference_price: float
+    strength: float
+    cluster: LiquidationCluster | None
+    reason: str
     created_at: datetime
 
 

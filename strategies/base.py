@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.domain import EntryIntent, ExitIntent, LiquidationCluster, PositionSide
+from bot.domain import EntryIntent, EntryRefusal, ExitIntent, LiquidationCluster, PositionSide
 from bot.symbols import to_exchange_id
 
-Intent = EntryIntent | ExitIntent
-"""What a strategy may ask for: open a position or close one."""
+Intent = EntryIntent | ExitIntent | EntryRefusal
+"""What a strategy may ask for: open a position or close one, or say why it will not open
+the one it found (journaled, nothing sent)."""
 
 
 def _require_positive(name: str, value: float) -> None:
@@ -65,6 +66,8 @@ class MarketSnapshot:
         symbol: The symbol decided on; intents carry it unchanged.
         clusters: The symbol's liquidation clusters, strongest first, as the heatmap
             returned them (stored as a tuple so the snapshot cannot change under a strategy).
+        projected: The symbol's projected liquidation levels (``kind`` ``"projected"``),
+            strongest first; empty when nobody asked the heatmap for them.
         mark_price: The current mark price.
         now: The current time, timezone-aware UTC (the runner's clock, not the strategy's).
         position: The strategy's open position in ``symbol``, or ``None`` when flat.
@@ -75,6 +78,7 @@ class MarketSnapshot:
     mark_price: float
     now: datetime
     position: OpenPosition | None = None
+    projected: Sequence[LiquidationCluster] = ()
 
     def __post_init__(self) -> None:
         _require_positive("mark_price", self.mark_price)
@@ -88,6 +92,7 @@ class MarketSnapshot:
             )
         # Frozen dataclass: object.__setattr__ is the documented way to normalise a field.
         object.__setattr__(self, "clusters", tuple(self.clusters))
+        object.__setattr__(self, "projected", tuple(self.projected))
 
 
 class Strategy(ABC):
@@ -105,8 +110,9 @@ class Strategy(ABC):
             snapshot: The market state and position for one symbol.
 
         Returns:
-            An ``EntryIntent`` (flat and an entry is wanted), an ``ExitIntent`` (a position is
-            open and should close) or ``None`` (nothing to do).
+            An ``EntryIntent`` (flat and an entry is wanted), an ``EntryRefusal`` (flat, an
+            entry found but turned down), an ``ExitIntent`` (a position is open and should
+            close) or ``None`` (nothing to do).
         """
         if snapshot.position is None:
             return self.entry_intent(snapshot)
@@ -116,8 +122,9 @@ class Strategy(ABC):
         return ExitIntent(symbol=snapshot.symbol, reason=reason, created_at=snapshot.now)
 
     @abstractmethod
-    def entry_intent(self, snapshot: MarketSnapshot) -> EntryIntent | None:
-        """Return the position to open while flat, or ``None`` to stay flat."""
+    def entry_intent(self, snapshot: MarketSnapshot) -> EntryIntent | EntryRefusal | None:
+        """Return the position to open while flat, why the one found is refused, or
+        ``None`` to stay flat."""
 
     @abstractmethod
     def exit_reason(self, snapshot: MarketSnapshot, position: OpenPosition) -> str | None:

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Literal
 
 from bot.domain import LiquidationCluster, PositionSide
 from strategies.base import OpenPosition
+
+ClusterSourceName = Literal["realized", "projected", "both"]
+CLUSTER_SOURCES: tuple[ClusterSourceName, ...] = ("realized", "projected", "both")
 
 # Percent comparisons are made with this slack so that a cluster exactly "10 %" away is not
 # refused because binary floating point puts it at 10.000000000000002 %.
@@ -47,6 +51,13 @@ class HunterParams:
         min_reward_pct: No entry whose take profit lies less than this many percent from the
             entry (not a seed rule: a target inside the round-trip fees and slippage is a
             sure loss even when it is hit).
+        min_reward_risk: No entry whose take-profit distance is less than this multiple of
+            its stop distance (``0`` turns the gate off). A 3 % stop beside a 0.7 % target
+            needs over 80 % winners to break even.
+        cluster_source: What the hunter trades toward: ``realized`` clusters (the seed's),
+            ``projected`` levels, or ``both`` (see :func:`combine_layers`).
+        coincidence_pct: With ``both``, a projected level and a realised cluster of the same
+            side whose price levels are at most this many percent apart coincide.
     """
 
     min_strength: float = 0.6
@@ -59,9 +70,17 @@ class HunterParams:
     target_buffer_pct: float = 0.5
     exit_near_cluster_pct: float = 0.5
     min_reward_pct: float = 0.3
+    min_reward_risk: float = 1.0
+    cluster_source: ClusterSourceName = "realized"
+    coincidence_pct: float = 0.5
 
     def __post_init__(self) -> None:
         _check_range("min_reward_pct", self.min_reward_pct, low=0.0)
+        _check_range("min_reward_risk", self.min_reward_risk, low=0.0)
+        _check_range("coincidence_pct", self.coincidence_pct, low=0.0)
+        if self.cluster_source not in CLUSTER_SOURCES:
+            raise ValueError(f"cluster_source: expected one of {', '.join(CLUSTER_SOURCES)}, "
+                             f"got {self.cluster_source!r}")
         _check_range("min_strength", self.min_strength, low=0.0, high=1.0)
         _check_range("max_distance_pct", self.max_distance_pct, low=0.0, strict_low=True)
         _check_range("optimal_distance_pct", self.optimal_distance_pct, low=0.0, strict_low=True)
@@ -254,6 +273,56 @@ def exit_levels(
     before_cluster = cluster_price * (1.0 - sign * params.target_buffer_pct / 100.0)
     take_profit = min(fixed, before_cluster) if sign > 0 else max(fixed, before_cluster)
     return ExitLevels(stop_price=stop, take_profit_price=take_profit)
+
+
+def reward_risk_refusal(levels: ExitLevels, entry_price: float,
+                        params: HunterParams) -> str | None:
+    """Why an entry with these exits is not worth its risk, or ``None`` when it is.
+
+    Refused when ``min_reward_risk`` is set (above 0) and take-profit distance ÷ stop
+    distance is below it. The text is what the journal records as the refusal reason.
+    """
+    if params.min_reward_risk <= 0:
+        return None
+    reward_pct = abs(levels.take_profit_price / entry_price - 1.0) * 100.0
+    risk_pct = abs(entry_price - levels.stop_price) / entry_price * 100.0
+    ratio = reward_pct / risk_pct if risk_pct > 0 else math.inf
+    if ratio < params.min_reward_risk - _PCT_TOLERANCE:
+        return (f"min_reward_risk: take profit {reward_pct:.2f} % away against a stop "
+                f"{risk_pct:.2f} % away is {ratio:.2f}, below {params.min_reward_risk:g}")
+    return None
+
+
+def combine_layers(realized: Sequence[LiquidationCluster],
+                   projected: Sequence[LiquidationCluster],
+                   params: HunterParams) -> list[LiquidationCluster]:
+    """The clusters the hunter chooses among, by ``params.cluster_source``.
+
+    ``realized`` or ``projected``: that layer as given. ``both``: every cluster of either
+    layer, where a realised cluster and a projected level of the same side within
+    ``coincidence_pct`` of each other coincide: liquidations already happened where more are
+    waiting, so both are worth more. Each coinciding one takes the strength
+    ``1 − (1 − s_r)(1 − s_p)`` with ``s_r`` and ``s_p`` the strongest partner strengths on
+    either side (the chance that at least one of two independent pulls holds: never below
+    either, never above 1). Strongest first.
+    """
+    if params.cluster_source == "realized":
+        return list(realized)
+    if params.cluster_source == "projected":
+        return list(projected)
+    boosted = [_boosted(c, projected, params.coincidence_pct) for c in realized]
+    boosted += [_boosted(c, realized, params.coincidence_pct) for c in projected]
+    return sorted(boosted, key=lambda c: -c.strength)
+
+
+def _boosted(cluster: LiquidationCluster, others: Sequence[LiquidationCluster],
+             coincidence_pct: float) -> LiquidationCluster:
+    partners = [o.strength for o in others if o.side == cluster.side and distance_pct(
+        o.price_level, cluster.price_level) <= coincidence_pct + _PCT_TOLERANCE]
+    if not partners:
+        return cluster
+    strength = 1.0 - (1.0 - cluster.strength) * (1.0 - max(partners))
+    return replace(cluster, strength=min(1.0, max(cluster.strength, strength)))
 
 
 def entry_exits_at_once(

@@ -22,16 +22,19 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Protocol
 
-from bot.domain import EntryIntent, LiquidationCluster
+from bot.domain import EntryIntent, EntryRefusal, LiquidationCluster
 from bot.errors import BotError
 from bot.symbols import to_exchange_id
 from strategies.base import MarketSnapshot, OpenPosition, Strategy
 from strategies.hunter_rules import (
+    ClusterSourceName,
     ExitReason,
     HunterParams,
+    combine_layers,
     entry_exits_at_once,
     exit_levels,
     exit_reason,
+    reward_risk_refusal,
     select_target,
 )
 
@@ -90,6 +93,9 @@ class LiquidationHunter(Strategy):
         target_buffer_pct: float = 0.5,
         exit_near_cluster_pct: float = 0.5,
         min_reward_pct: float = 0.3,
+        min_reward_risk: float = 1.0,
+        cluster_source: ClusterSourceName = "realized",
+        coincidence_pct: float = 0.5,
         heatmap_factory: HeatmapFactory | None = None,
     ) -> None:
         """Create a hunter with no data source yet.
@@ -105,6 +111,12 @@ class LiquidationHunter(Strategy):
             target_buffer_pct: Take profit at least this many percent before the cluster.
             exit_near_cluster_pct: Exit once the price is this close to the cluster, percent.
             min_reward_pct: No entry with a take profit nearer than this, percent.
+            min_reward_risk: No entry whose take-profit distance is below this multiple of
+                its stop distance (0 = off); refused entries are journaled with the reason.
+            cluster_source: ``realized`` (the seed's), ``projected`` or ``both``
+                (``hunter_rules.combine_layers`` documents how coinciding ones count).
+            coincidence_pct: With ``both``, how close (percent) a projected level and a
+                realised cluster must be to coincide.
             heatmap_factory: Builds the heatmap for ``set_data_source("live_binance")``;
                 ``None`` uses ``bot.heatmap.LiveLiquidationHeatmap``.
 
@@ -122,6 +134,9 @@ class LiquidationHunter(Strategy):
             target_buffer_pct=target_buffer_pct,
             exit_near_cluster_pct=exit_near_cluster_pct,
             min_reward_pct=min_reward_pct,
+            min_reward_risk=min_reward_risk,
+            cluster_source=cluster_source,
+            coincidence_pct=coincidence_pct,
         )
         self._heatmap_factory = heatmap_factory
         self._source: ClusterSource | None = None
@@ -264,7 +279,13 @@ class LiquidationHunter(Strategy):
             )
         if not (math.isfinite(current_price) and current_price > 0):
             raise ValueError(f"current_price: expected a finite number > 0, got {current_price!r}")
-        clusters = self._source.get_clusters(to_exchange_id(symbol))
+        key = to_exchange_id(symbol)
+        realized = self._source.get_clusters(key) if self.params.cluster_source != (
+            "projected") else []
+        projected_of = getattr(self._source, "get_projected_levels", None)
+        projected = projected_of(key) if self.params.cluster_source != "realized" and (
+            projected_of is not None) else []
+        clusters = combine_layers(realized, projected, self.params)
         target = select_target(clusters, current_price, self.params)
         if target is None:
             return 0, 0.0, None
@@ -272,21 +293,30 @@ class LiquidationHunter(Strategy):
 
     # -- Strategy hooks --------------------------------------------------------------------
 
-    def entry_intent(self, snapshot: MarketSnapshot) -> EntryIntent | None:
+    def entry_intent(self, snapshot: MarketSnapshot) -> EntryIntent | EntryRefusal | None:
         """Enter toward the best candidate cluster in ``snapshot``, with stop and take profit.
 
-        No entry when there is no candidate, when the signal's strength is 0 (a cluster at
-        exactly ``max_distance_pct``: nothing for risk to size), or when the entry would be
-        closed at once (the cluster already within ``exit_near_cluster_pct``, or the take
-        profit not beyond the entry). The reference price is the mark price.
+        The candidates are the snapshot's clusters, its projected levels or both, as
+        ``cluster_source`` says. No entry when there is no candidate, when the signal's
+        strength is 0 (a cluster at exactly ``max_distance_pct``: nothing for risk to size),
+        or when the entry would be closed at once (the cluster already within
+        ``exit_near_cluster_pct``, or the take profit not beyond the entry). An entry whose
+        take profit is too small against its stop (``min_reward_risk``) comes back as an
+        ``EntryRefusal`` with the reason. The reference price is the mark price.
         """
         price = snapshot.mark_price
-        target = select_target(snapshot.clusters, price, self.params)
+        clusters = combine_layers(snapshot.clusters, snapshot.projected, self.params)
+        target = select_target(clusters, price, self.params)
         if target is None or target.strength <= 0:
             return None
         levels = exit_levels(target.side, price, target.cluster.price_level, self.params)
         if entry_exits_at_once(target, levels, price, self.params):
             return None
+        refusal = reward_risk_refusal(levels, price, self.params)
+        if refusal is not None:
+            return EntryRefusal(symbol=snapshot.symbol, side=target.side, reference_price=price,
+                                strength=target.strength, cluster=target.cluster,
+                                reason=refusal, created_at=snapshot.now)
         return EntryIntent(
             symbol=snapshot.symbol,
             side=target.side,

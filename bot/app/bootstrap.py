@@ -27,6 +27,8 @@ from bot.domain import Position
 from bot.errors import BotError, ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
+from bot.heatmap.projected import IntervalSource
+from bot.heatmap.projection import LeverageMix, ProjectionModel
 from bot.journal import (
     JournalRepository,
     TradeMode,
@@ -121,9 +123,15 @@ def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
     return settings.model_copy(update={"exchange": exchange, "heatmap": heatmap})
 
 
-def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
-    """The heatmap from ``heatmap.*`` (its venues and their URLs) and ``exchange.ws_url``."""
+def build_heatmap(settings: Settings, clock: Clock, gate: RequestGate | None = None, *,
+                  projection_source: IntervalSource | None = None) -> LiveLiquidationHeatmap:
+    """The heatmap from ``heatmap.*`` (its venues and their URLs), ``exchange.ws_url`` and,
+    for the projected levels (``heatmap.projected``, or a ``strategy.cluster_source`` that
+    trades them),
+    ``exchange.rest_url`` behind the bot's request ``gate`` (or ``projection_source``: a
+    backtest's recorded data)."""
     h = settings.heatmap
+    projected = h.projected or settings.strategy.cluster_source != "realized"
     return LiveLiquidationHeatmap(
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
@@ -131,6 +139,12 @@ def build_heatmap(settings: Settings, clock: Clock) -> LiveLiquidationHeatmap:
         silence_timeout=h.silence_timeout, max_symbols=h.max_symbols, clock=clock,
         sources=h.sources, bybit_ws_url=h.bybit_ws_url, okx_ws_url=h.okx_ws_url,
         okx_rest_url=h.okx_rest_url,
+        projected=projected, rest_base_url=settings.exchange.rest_url,
+        projection_interval=h.projection_interval,
+        projection_lookback_hours=h.projection_lookback_hours,
+        projection_model=ProjectionModel(mix=LeverageMix(
+            tuple(h.projection_leverages), tuple(h.projection_weights))) if projected else None,
+        gate=gate, projection_source=projection_source,
     )
 
 
@@ -143,6 +157,7 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
         distance_weight=s.distance_weight, stop_loss_pct=s.stop_loss_pct,
         take_profit_pct=s.take_profit_pct, target_buffer_pct=s.target_buffer_pct,
         exit_near_cluster_pct=s.exit_near_cluster_pct, min_reward_pct=s.min_reward_pct,
+        min_reward_risk=s.min_reward_risk, cluster_source=s.cluster_source,
     )
 
 
@@ -346,7 +361,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
             venue = build_paper_venue(settings, journal, clock, market)
-        heatmap = build_heatmap(settings, clock)
+        heatmap = build_heatmap(settings, clock, gate)
         prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
@@ -358,6 +373,8 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             venue=venue,
             trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
             exchange_blocked=gate.blocked_reason,
+            projected=(heatmap.get_projected_levels
+                       if settings.strategy.cluster_source != "realized" else None),
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,

@@ -11,15 +11,17 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.clock import utc_now
+from bot.errors import BotError
 from bot.heatmap import ParsedFrame
 from bot.heatmap.sources import build_sources, venue_stream
 from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.journal import check_database_url, create_engine_for, upgrade_to_head
 from bot.marketdata.importers import recorder_events
+from bot.marketdata.open_interest import OpenInterestStore, download_open_interest
 from bot.marketdata.recorder import Recorder, RecorderStats
 from bot.marketdata.store import HistoryStore, LiquidationEvent
 from bot.settings import Settings
@@ -81,10 +83,14 @@ def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: 
     streams = venue_streams(settings, recorder)
     for stream in streams:
         stream.start()
+    interest = OpenInterestRecorder(settings, store, clock)
     started = time.monotonic()
     try:
+        interest.poll()
         while not wait(batch_seconds):
             recorder.flush()
+            if time.monotonic() - interest.polled_at >= OPEN_INTEREST_POLL_SECONDS:
+                interest.poll()
             if duration > 0 and time.monotonic() - started >= duration:
                 break
     finally:
@@ -94,6 +100,7 @@ def record(settings: Settings, store: HistoryStore, *, use_sim: bool, duration: 
         for stream in streams:
             stream.stop(timeout=1.5)
         recorder.close()
+        interest.close()
         if sim is not None:
             sim.stop()
     return recorder.stats()
@@ -120,6 +127,46 @@ def venue_streams(settings: Settings, recorder: Recorder) -> list[MarketStream]:
         streams.append(venue_stream(source, settings.run.symbols, on_frame=on_frame,
                                     on_state=on_state, policy=policy, rng=rng))
     return streams
+
+
+OPEN_INTEREST_POLL_SECONDS = 60.0  # a new 5-minute entry is stored within a minute
+
+
+class OpenInterestRecorder:
+    """``bot record``'s open interest: the closed 5-minute periods of ``run.symbols`` since
+    ``heatmap.projection_lookback_hours`` before the start, downloaded once each (the
+    ``download-oi`` cache), polled while recording. An exchange error is logged and tried
+    again at the next poll; the liquidation recording goes on."""
+
+    def __init__(self, settings: Settings, store: HistoryStore,
+                 clock: Callable[[], datetime]) -> None:
+        """Nothing is asked until ``poll``."""
+        from bot.exchange import build_gateway, config_from_settings
+
+        self._symbols = settings.run.symbols
+        self._store = OpenInterestStore(store.engine)
+        self._clock = clock
+        self._since = clock() - timedelta(hours=settings.heatmap.projection_lookback_hours)
+        # Public data: the gateway never holds the API keys.
+        self._gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False),
+                                      clock)
+        self.polled_at = time.monotonic()
+
+    def poll(self) -> int:
+        """Store what is new; returns the entries added."""
+        self.polled_at = time.monotonic()
+        now = self._clock()
+        try:
+            results = download_open_interest(self._store, self._gateway, self._symbols,
+                                             self._since, now, now)
+        except BotError as e:
+            log.warning("open interest not recorded this time: %s", e)
+            return 0
+        return sum(r.inserted for r in results)
+
+    def close(self) -> None:
+        """Close the gateway's HTTP session."""
+        self._gateway.close()
 
 
 def recorder_file_events(path: Path) -> list[LiquidationEvent]:

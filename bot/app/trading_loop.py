@@ -18,6 +18,7 @@ from bot.app.trade_log import TradeLog, client_order_id
 from bot.domain import (
     ClosedPosition,
     EntryIntent,
+    EntryRefusal,
     ExitIntent,
     LiquidationCluster,
     MarkPrice,
@@ -31,7 +32,7 @@ from bot.heatmap import HeatmapHealth
 from bot.journal import JournalUnavailable, OrderPurpose, OrderStatus, SignalOutcome
 from bot.risk import RiskContext, RiskEngine
 from bot.symbols import to_exchange_id
-from strategies.base import MarketSnapshot, OpenPosition, Strategy
+from strategies.base import Intent, MarketSnapshot, OpenPosition, Strategy
 
 log = logging.getLogger(__name__)
 
@@ -98,13 +99,17 @@ class TradingLoop:
         clock: Callable[[], datetime],
         settings: LoopSettings,
         exchange_blocked: Callable[[], str | None] | None = None,
+        projected: Callable[[str], Sequence[LiquidationCluster]] | None = None,
     ) -> None:
         """Wire the collaborators; nothing runs until a job method is called.
 
         ``exchange_blocked`` says why the exchange takes no request now (a 429 / 418 in
         force, ``RequestGate.blocked_reason``): entries stay paused meanwhile.
+        ``projected`` gives a symbol's projected liquidation levels for the strategy's
+        snapshots (the heatmap's ``get_projected_levels``, when the strategy trades them).
         """
         self._exchange_blocked = exchange_blocked
+        self._projected = projected
         self._symbols = [to_exchange_id(s) for s in symbols]
         self._heatmap = heatmap
         self._prices = prices
@@ -163,6 +168,8 @@ class TradingLoop:
                     intent = self._decide(symbol, None)
                     if isinstance(intent, EntryIntent):
                         self._enter(intent)
+                    elif isinstance(intent, EntryRefusal):
+                        self._refused(intent)
 
     def supervise(self) -> None:
         """Ask the strategy about every open position (exit on reaching the cluster...)."""
@@ -262,7 +269,7 @@ class TradingLoop:
 
     # -- decisions -------------------------------------------------------------------------
 
-    def _decide(self, symbol: str, position: Position | None) -> EntryIntent | ExitIntent | None:
+    def _decide(self, symbol: str, position: Position | None) -> Intent | None:
         mark = self._marks.get(symbol)
         if mark is None:
             return None
@@ -274,9 +281,20 @@ class TradingLoop:
                 take_profit_price=position.take_profit_price,
                 target_cluster_price=position.target_cluster_price,
             )
+        projected = self._projected(symbol) if self._projected is not None else ()
         snapshot = MarketSnapshot(symbol=symbol, clusters=self._heatmap.get_clusters(symbol),
-                                  mark_price=mark.price, now=self._clock(), position=held)
+                                  mark_price=mark.price, now=self._clock(), position=held,
+                                  projected=projected)
         return self._strategy.decide(snapshot)
+
+    def _refused(self, refusal: EntryRefusal) -> None:
+        """Journal an entry the strategy turned down itself, with its reason."""
+        signal = Signal(
+            symbol=refusal.symbol, direction=refusal.side.sign, strength=refusal.strength,
+            cluster=refusal.cluster, mark_price=refusal.reference_price,
+            created_at=refusal.created_at,
+        )
+        self._log.signal(signal, SignalOutcome.REJECTED, refusal.reason)
 
     def _enter(self, intent: EntryIntent) -> None:
         mark = self._marks[intent.symbol]

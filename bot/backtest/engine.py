@@ -18,8 +18,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+import numpy as np
 
 from bot.app.bootstrap import build_heatmap, build_strategy
 from bot.app.trading_loop import LoopSettings, TradingLoop
@@ -29,11 +31,15 @@ from bot.domain import (
     Liquidation,
     LiquidationCluster,
     from_epoch_ms,
+    to_epoch_ms,
 )
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import HeatmapHealth, LiveLiquidationHeatmap
+from bot.heatmap.projected import join_intervals
+from bot.heatmap.projection import BarColumns
 from bot.journal import JournalRepository
 from bot.logs import stamped_by
+from bot.marketdata.open_interest import OpenInterestSeries, OpenInterestStore, interval_bars
 from bot.marketdata.prices import RecordedMarkPrices, typical_spacing_ms
 from bot.marketdata.store import HistoryStore, LiquidationEvent, PriceSeries
 from bot.risk import InMemoryRiskStateStore, RiskEngine, RiskLimits
@@ -54,6 +60,7 @@ class BacktestData:
     end_ms: int
     liquidations: Sequence[LiquidationEvent]
     prices: dict[str, PriceSeries]
+    open_interest: dict[str, OpenInterestSeries] = field(default_factory=dict)
 
 
 def load_data(store: HistoryStore, symbols: Sequence[str], start_ms: int | None,
@@ -76,7 +83,29 @@ def load_data(store: HistoryStore, symbols: Sequence[str], start_ms: int | None,
     if not prices:
         raise ValueError(f"no recorded mark prices for {', '.join(ids)} in the period")
     events = store.liquidations(start - warmup_ms, end, ids)
-    return BacktestData(ids, start, end, events, prices)
+    interest = OpenInterestStore(store.engine).series(ids, start, end)
+    return BacktestData(ids, start, end, events, prices, interest)
+
+
+class RecordedIntervals:
+    """The projected layer's bars from recorded data, never past the simulated clock: open
+    interest stamped before ``until`` joined with the recorded prices of its interval
+    (``bot.marketdata.open_interest.interval_bars``)."""
+
+    def __init__(self, data: BacktestData) -> None:
+        """Read from ``data``."""
+        self._data = data
+
+    def __call__(self, symbol: str, since: datetime, until: datetime) -> BarColumns:
+        """Bars stamped in ``[since, until)``."""
+        interest, prices = self._data.open_interest.get(symbol), self._data.prices.get(symbol)
+        if interest is None or prices is None:
+            return join_intervals([], [])
+        stamps, amounts, opens, highs, lows, closes = interval_bars(
+            interest, prices, to_epoch_ms(until) - 1)
+        keep = stamps >= to_epoch_ms(since)
+        return BarColumns(stamps[keep], amounts[keep], opens[keep], highs[keep], lows[keep],
+                          closes[keep], np.full(int(keep.sum()), np.nan))
 
 
 class _BacktestHeatmapView:
@@ -99,6 +128,12 @@ class _BacktestHeatmapView:
         self._venue = venue
         self._max_positions = max_positions
         self.skipped = 0
+
+    def get_projected_levels(self, symbol: str) -> list[LiquidationCluster]:
+        venue = self._venue
+        if venue.position(symbol) is None and len(venue.positions()) >= self._max_positions:
+            return []
+        return self._heatmap.get_projected_levels(symbol)
 
     def get_clusters(self, symbol: str) -> list[LiquidationCluster]:
         venue = self._venue
@@ -165,7 +200,10 @@ class BacktestEngine:
         # Candle-derived prices are minutes apart: hold each until the next (see prices.py).
         hold = 2 * spacing if spacing > 2 * _MS else 0
         self._prices = RecordedMarkPrices(data.prices, lambda: clock.now_ms, hold_ms=hold)
-        self._heatmap = build_heatmap(settings, clock)
+        self._projected = (settings.heatmap.projected
+                           or settings.strategy.cluster_source != "realized")
+        self._heatmap = build_heatmap(settings, clock,
+                                      projection_source=RecordedIntervals(data))
         p = settings.paper
         self._venue = PaperExecution(PaperConfig(
             starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,
@@ -185,6 +223,8 @@ class BacktestEngine:
             clock=clock, settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds),
+            projected=(self._view.get_projected_levels
+                       if settings.strategy.cluster_source != "realized" else None),
         )
         self._equity: list[EquityPoint] = []
         self._fed = 0
@@ -234,8 +274,16 @@ class BacktestEngine:
         # The order within one instant: prices first (stops trigger on them), then health,
         # exits, entries, and the equity snapshot of the outcome. Clusters need no job of
         # their own: the heatmap recomputes a symbol when asked and its clusters are stale.
-        return list(zip(ms, (self._loop.on_prices, self._loop.check_health, self._loop.supervise,
-                             self._signals, self._snapshot), strict=True))
+        jobs = list(zip(ms, (self._loop.on_prices, self._loop.check_health,
+                             self._loop.supervise, self._signals, self._snapshot), strict=True))
+        if self._projected:
+            # The projected layer's refresh, as its background thread does live; first.
+            jobs.insert(0, (max(1, round(self._settings.heatmap.projection_interval * _MS)),
+                            self._refresh_projection))
+        return jobs
+
+    def _refresh_projection(self) -> None:
+        self._heatmap.refresh_projection(self._data.symbols)
 
     def _refusals(self) -> dict[str, int]:
         refusals = dict(self._log.refusals)

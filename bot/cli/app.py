@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -170,12 +171,23 @@ def sim(
         exchange.stop()
 
 
+class LayerChoice(StrEnum):
+    """Which liquidation levels ``bot heatmap`` shows."""
+
+    REALIZED = "realized"
+    PROJECTED = "projected"
+    BOTH = "both"
+
+
 @app.command()
 def heatmap(
     symbol: Annotated[str, typer.Argument(help="Symbol, e.g. BTCUSDT or BTC/USDT:USDT.")],
     sim: SimOption = False,
     config: ConfigOption = None,
     duration: DurationOption = 0.0,
+    layer: Annotated[LayerChoice, typer.Option(
+        help="realized: liquidations seen; projected: open interest that would be "
+             "liquidated there; both.")] = LayerChoice.REALIZED,
 ) -> None:
     """A live terminal view of one symbol's liquidation clusters."""
     from bot.cli.heatmap import watch_heatmap
@@ -183,7 +195,7 @@ def heatmap(
 
     settings = load(config, {"run.symbols": symbol})
     watch_heatmap(settings, settings.run.symbols[0], use_sim=sim, duration=duration,
-                  console=Console())
+                  console=Console(), layer=layer.value)
 
 
 def main() -> None:

@@ -1,5 +1,5 @@
 """CLI commands of the market-data history: ``bot record``, ``bot replay``, ``bot backtest`` and
-``bot data import|export|import-prices|download-prices``. Parsing only; the work is in
+``bot data import|export|import-prices|download-prices|download-oi``. Parsing only; the work is in
 ``bot.marketdata``, ``bot.backtest`` and ``bot.app.marketdata``.
 """
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -174,18 +174,57 @@ def data_download_prices(
 ) -> None:
     """Download candles from exchange.rest_url as mark prices; periods already downloaded
     are not fetched again. --to defaults to now; only closed candles are stored."""
-    from bot.app.marketdata import database_url, open_store
-    from bot.cli.startup import load
-    from bot.clock import utc_now
-    from bot.errors import ConfigError
-    from bot.exchange import build_gateway, config_from_settings, timeframe_ms
+    from bot.exchange import timeframe_ms
     from bot.marketdata.downloads import download_prices
-    from bot.settings import parse_symbols
 
     try:
         timeframe_ms(timeframe)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--timeframe") from None
+    results = _download(symbols, start, end, db, config, f"{timeframe} candles",
+                        lambda store, gateway, name, first, last, now: download_prices(
+                            store, gateway, [name], timeframe, first, last, now))
+    for r in results:
+        how = "cached" if r.cached else f"{len(r.fetched)} period(s) fetched"
+        typer.echo(f"{r.symbol} {r.timeframe}: {r.candles} candles downloaded ({how}), "
+                   f"{r.inserted} new prices")
+
+
+@data_app.command("download-oi")
+def data_download_oi(
+    symbols: Annotated[str, typer.Option(callback=check_symbols,
+                                         help="Comma-separated symbols, e.g. BTCUSDT,ETHUSDT.")],
+    start: Annotated[str, typer.Option("--from", help="Start, UTC (2025-01-27 or ISO).")],
+    end: ToOption = None,
+    db: DbOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Download 5-minute open interest from exchange.rest_url (Binance keeps 30 days) for
+    backtests of projected levels; periods already downloaded are not fetched again."""
+    from bot.marketdata.open_interest import OpenInterestStore, download_open_interest
+
+    results = _download(symbols, start, end, db, config, "open interest",
+                        lambda store, gateway, name, first, last, now: download_open_interest(
+                            OpenInterestStore(store.engine), gateway, [name], first, last, now))
+    for r in results:
+        how = "cached" if not r.fetched else f"{len(r.fetched)} period(s) fetched"
+        typer.echo(f"{r.symbol}: {r.points} open-interest entries downloaded ({how}), "
+                   f"{r.inserted} new")
+
+
+def _download(symbols: str, start: str, end: str | None, db: str | None,
+              config: Path | None, what: str,
+              one: Callable[[HistoryStore, Any, str, datetime, datetime, datetime], list[T]],
+              ) -> list[T]:
+    """The shared part of the download commands: parse, then ``one`` symbol at a time
+    through a keyless gateway (public data) with a progress bar."""
+    from bot.app.marketdata import database_url, open_store
+    from bot.cli.startup import load
+    from bot.clock import utc_now
+    from bot.errors import ConfigError
+    from bot.exchange import build_gateway, config_from_settings
+    from bot.settings import parse_symbols
+
     try:
         names = parse_symbols(symbols)
     except ValueError as exc:
@@ -196,21 +235,17 @@ def data_download_prices(
     assert first is not None  # noqa: S101 (--from is required)
     if last <= first:
         raise ConfigError("--to must be after --from")
-    # Candles are public data: the gateway never gets the API keys.
     gateway = build_gateway(config_from_settings(settings.exchange, with_keys=False), utc_now)
     try:
         with (open_store(database_url(db, settings)) as store,
-              progress_bar(f"downloading {timeframe} candles (symbols)") as advance):
-            results = []
+              progress_bar(f"downloading {what} (symbols)") as advance):
+            results: list[T] = []
             for done, name in enumerate(names, start=1):
-                results += download_prices(store, gateway, [name], timeframe, first, last, now)
+                results += one(store, gateway, name, first, last, now)
                 advance(done, len(names))
     finally:
         gateway.close()
-    for r in results:
-        how = "cached" if r.cached else f"{len(r.fetched)} period(s) fetched"
-        typer.echo(f"{r.symbol} {r.timeframe}: {r.candles} candles downloaded ({how}), "
-                   f"{r.inserted} new prices")
+    return results
 
 
 def replay(

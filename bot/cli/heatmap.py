@@ -1,4 +1,5 @@
-"""``bot heatmap SYMBOL``: stream one symbol and redraw its clusters every second."""
+"""``bot heatmap SYMBOL [--layer realized|projected|both]``: stream one symbol and redraw its
+clusters (realised, projected or both) every second."""
 
 from __future__ import annotations
 
@@ -17,20 +18,23 @@ from bot.settings import Settings
 
 
 def watch_heatmap(settings: Settings, symbol: str, *, use_sim: bool, duration: float,
-                  console: Console) -> None:
-    """Stream one symbol and redraw its clusters every second until stopped."""
+                  console: Console, layer: str = "realized") -> None:
+    """Stream one symbol and redraw its clusters every second until stopped (``layer``:
+    ``realized``, ``projected`` or ``both``)."""
     sim = start_simulator(settings, utc_now) if use_sim else None
     try:
         if sim is not None:
             settings = with_simulator_urls(settings, sim)
         heatmap: LiveLiquidationHeatmap = build_heatmap(
             settings.model_copy(update={"heatmap": settings.heatmap.model_copy(
-                update={"update_interval": 1.0})}), utc_now)
+                update={"update_interval": 1.0, "projected": layer != "realized"})}), utc_now)
         heatmap.start_stream([symbol])
 
         def draw() -> Table:
-            return render_heatmap(symbol, heatmap.get_clusters(symbol),
-                                  heatmap.get_price(symbol), heatmap.health())
+            clusters = heatmap.get_clusters(symbol) if layer != "projected" else []
+            if layer != "realized":
+                clusters += heatmap.get_projected_levels(symbol)
+            return render_heatmap(symbol, clusters, heatmap.get_price(symbol), heatmap.health())
 
         deadline = time.monotonic() + duration if duration > 0 else float("inf")
         try:

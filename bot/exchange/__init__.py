@@ -9,8 +9,9 @@ What it offers:
 * ``ExchangeConfig`` / ``build_ccxt`` — a configured ccxt ``binanceusdm`` (keys only in
   live mode, any REST base URL, Binance's USDⓈ-M error codes on every host).
 * ``BinanceGateway`` — typed calls: time, mark prices, balance, positions, leverage,
-  margin mode, candles (klines, paged), market/limit/stop orders, fetch/cancel by client
-  order id. Reads and cancels are retried with a bounded backoff; creation is never resent blindly.
+  margin mode, candles (klines, paged), open-interest history (paged), market/limit/stop
+  orders, fetch/cancel by client order id. Reads and cancels are retried with a bounded
+  backoff; creation is never resent blindly.
 * ``RequestGate`` — the one brake every request passes: after a 429 or 418 on any
   request, public or signed, none leaves until Retry-After / the ban's end.
 * ``MarketCatalog`` — markets loaded once, refreshed on demand; rounding with ccxt's
@@ -46,6 +47,7 @@ from bot.exchange.models import (
     ExchangePosition,
     Fill,
     MarginMode,
+    OpenInterest,
     OrderStatus,
     PositionMode,
     ServerTime,
@@ -74,6 +76,7 @@ __all__ = [
     "MarkPriceFeed",
     "MarketCatalog",
     "MarketRules",
+    "OpenInterest",
     "OrderStatus",
     "PositionMode",
     "PriceListener",

@@ -31,7 +31,12 @@ from bot.errors import (
     UnknownOrderOutcome,
 )
 from bot.exchange import orders, parsing
-from bot.exchange.candles import KLINES_PER_REQUEST, page_candles
+from bot.exchange.candles import (
+    KLINES_PER_REQUEST,
+    OPEN_INTEREST_PER_REQUEST,
+    page_candles,
+    page_open_interest,
+)
 from bot.exchange.errors import translating
 from bot.exchange.gate import RequestGate
 from bot.exchange.markets import MarketCatalog
@@ -43,6 +48,7 @@ from bot.exchange.models import (
     ExchangePosition,
     Fill,
     MarginMode,
+    OpenInterest,
     PositionMode,
     ServerTime,
     StopKind,
@@ -166,10 +172,7 @@ class BinanceGateway:
         Raises:
             ConfigError: an unknown timeframe.
         """
-        try:
-            step = timeframe_ms(timeframe)
-        except ValueError as e:
-            raise ConfigError(str(e)) from None
+        step = _step_ms(timeframe)
         unified = self._catalog.unified(symbol)
         # ``until`` becomes Binance's endTime, which is inclusive.
         params = {"until": to_epoch_ms(until) - 1}
@@ -182,6 +185,29 @@ class BinanceGateway:
 
         return page_candles(fetch_page, to_exchange_id(unified), to_epoch_ms(since),
                             to_epoch_ms(until), step)
+
+    def fetch_open_interest_history(self, symbol: str, since: datetime, until: datetime,
+                                    period: str = "5m") -> list[OpenInterest]:
+        """Open interest every ``period`` stamped in ``[since, until)``, oldest first.
+
+        Public data (Binance ``/futures/data/openInterestHist``, the last 30 days only), up
+        to 500 entries a request, each request retried like any read.
+
+        Raises:
+            ConfigError: an unknown period.
+        """
+        step = _step_ms(period)
+        unified = self._catalog.unified(symbol)
+        end_ms = to_epoch_ms(until)
+
+        def fetch_page(start: int, last: int) -> list[Any]:
+            page = self._read("fetch open interest", partial(
+                self._exchange.fetch_open_interest_history, unified, period, start,
+                OPEN_INTEREST_PER_REQUEST, {"until": last}))
+            return list(page or [])
+
+        return page_open_interest(fetch_page, to_exchange_id(unified), to_epoch_ms(since),
+                                  end_ms, step)
 
     # -- account ---------------------------------------------------------------------------
 
@@ -477,3 +503,10 @@ class BinanceGateway:
             f"{self._lookup.attempts} lookups did not find it; it may still appear",
             retry_after,
         ) from cause
+
+
+def _step_ms(timeframe: str) -> int:
+    try:
+        return timeframe_ms(timeframe)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None

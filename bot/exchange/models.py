@@ -193,3 +193,17 @@ class Candle:
     low: float
     close: float
     volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInterest:
+    """Open interest of one symbol at one moment (Binance ``openInterestHist`` entry).
+
+    ``amount`` is in contracts of the base asset (``sumOpenInterest``), ``value`` in USDT
+    (``sumOpenInterestValue``; ``None`` when the answer lacks it).
+    """
+
+    symbol: str
+    time: datetime
+    amount: float
+    value: float | None

@@ -20,6 +20,7 @@ from bot.exchange.models import (
     ExchangeOrder,
     ExchangePosition,
     Fill,
+    OpenInterest,
     OrderStatus,
 )
 from bot.symbols import to_exchange_id
@@ -196,6 +197,16 @@ def candle(symbol: str, raw: Sequence[Any]) -> Candle:
     if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
         raise ExchangeError(f"inconsistent kline of {symbol}: {list(raw)!r}")
     return Candle(symbol, moment, open_, high, low, close, volume)
+
+
+def open_interest(symbol: str, raw: Mapping[str, Any]) -> OpenInterest:
+    """One ccxt ``fetch_open_interest_history`` entry (``openInterestAmount`` in base units,
+    ``openInterestValue`` in USDT, ``timestamp`` ms)."""
+    moment = timestamp(raw.get("timestamp"))
+    amount = number(raw.get("openInterestAmount"))
+    if moment is None or amount is None or amount < 0:
+        raise ExchangeError(f"unusable open interest of {symbol}: {_keys(raw)}")
+    return OpenInterest(symbol, moment, amount, number(raw.get("openInterestValue")))
 
 
 def fill(raw: Mapping[str, Any]) -> Fill:

@@ -4,6 +4,9 @@ Offers ``LiveLiquidationHeatmap`` (the public class), the value types ``Liquidat
 ``LiquidationCluster``, ``HeatmapHealth``, and the pure pieces it is built from:
 ``parse_frame`` (edge parsing), ``LiquidationStore`` (numpy ring buffers) and
 ``compute_clusters`` (clustering); the venues' sources live in ``bot.heatmap.sources``.
+With ``projected=True`` the heatmap also keeps projected liquidation levels
+(``get_projected_levels``): ``projection`` is the pure model (open interest × leverage tiers
+at Binance's liquidation prices), ``projected`` the layer and its background refresher.
 """
 
 from bot.domain import Liquidation, LiquidationCluster

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -36,6 +37,13 @@ from bot.heatmap.clustering import (
     reference_notional,
 )
 from bot.heatmap.parse import ParsedFrame
+from bot.heatmap.projected import (
+    GatewayIntervals,
+    IntervalSource,
+    ProjectedLayer,
+    ProjectionRefresher,
+)
+from bot.heatmap.projection import BarColumns, ProjectionModel
 from bot.heatmap.sanity import (
     MAX_PRICE,
     MAX_SYMBOLS,
@@ -60,13 +68,19 @@ from bot.heatmap.stream import MarketStream, ReconnectPolicy
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL
 from bot.symbols import to_exchange_id
 
+if TYPE_CHECKING:
+    from bot.exchange import RequestGate
+
 log = logging.getLogger(__name__)
 
 WS_URL_ENV = "BOT_EXCHANGE__WS_URL"
+REST_URL_ENV = "BOT_EXCHANGE__REST_URL"
+DEFAULT_REST_BASE_URL = "https://fapi.binance.com"
 
 # Binance allows 200 streams per connection; beyond that, take the all-market streams.
 _MAX_NAMED_SYMBOLS = 100
 _MAX_WAIT_SECONDS = 86_400
+_MAX_LOOKBACK_HOURS = 720  # Binance keeps 30 days of open-interest history
 
 
 
@@ -155,6 +169,13 @@ class LiveLiquidationHeatmap:
         bybit_ws_url: str = DEFAULT_BYBIT_WS_URL,
         okx_ws_url: str = DEFAULT_OKX_WS_URL,
         okx_rest_url: str = DEFAULT_OKX_REST_URL,
+        projected: bool = False,
+        rest_base_url: str | None = None,
+        projection_interval: float = 300.0,
+        projection_lookback_hours: float = 24.0,
+        projection_source: IntervalSource | None = None,
+        projection_model: ProjectionModel | None = None,
+        gate: RequestGate | None = None,
     ) -> None:
         """Create a heatmap; nothing connects until ``start_stream``.
 
@@ -175,6 +196,17 @@ class LiveLiquidationHeatmap:
             bybit_ws_url: Bybit's v5 public linear endpoint, or a simulator's.
             okx_ws_url: OKX's v5 public endpoint, or a simulator's.
             okx_rest_url: OKX's REST base (contract sizes), or a simulator's.
+            projected: also keep projected liquidation levels (``get_projected_levels``),
+                refreshed by a background thread while the stream runs.
+            rest_base_url: Binance's public REST base for open interest and klines, or a
+                simulator's. Unset: ``BOT_EXCHANGE__REST_URL`` if set, else Binance's.
+            projection_interval: seconds between refreshes of the projected levels.
+            projection_lookback_hours: hours of 5-minute open interest read at the start.
+            projection_source: reads the bars (tests, backtests); ``None`` reads them
+                through ``bot.exchange`` at ``rest_base_url``.
+            projection_model: the projection model (leverage mix, brackets); the default's
+                when ``None``.
+            gate: the bot's shared request brake for those reads (their own if ``None``).
         """
         self._params = ClusterParams(cluster_window_pct, min_cluster_size, time_decay_minutes)
         # Bounded above too: a wait of 1e300 s raises OverflowError inside the updater thread,
@@ -213,6 +245,23 @@ class LiveLiquidationHeatmap:
         self._updater: threading.Thread | None = None
         self._stopping = threading.Event()
         self._last_refresh_at: datetime | None = None
+        self._projected: ProjectedLayer | None = None
+        self._projection_refresher: ProjectionRefresher | None = None
+        self._wanted: list[str] = []
+        if projected:
+            if not 0 < projection_interval <= _MAX_WAIT_SECONDS:
+                raise ValueError("projection_interval: expected seconds in "
+                                 f"(0, {_MAX_WAIT_SECONDS}], got {projection_interval!r}")
+            if not 0 < projection_lookback_hours <= _MAX_LOOKBACK_HOURS:
+                raise ValueError("projection_lookback_hours: expected hours in "
+                                 f"(0, {_MAX_LOOKBACK_HOURS}], got {projection_lookback_hours!r}")
+            source = projection_source if projection_source is not None else _LazyIntervals(
+                rest_base_url or os.environ.get(REST_URL_ENV) or DEFAULT_REST_BASE_URL,
+                clock, gate)
+            self._projected = ProjectedLayer(
+                source, projection_model if projection_model is not None else ProjectionModel(),
+                self._params, projection_lookback_hours, clock)
+            self._projection_interval = float(projection_interval)
 
     # -- streaming -------------------------------------------------------------------------
 
@@ -234,6 +283,11 @@ class LiveLiquidationHeatmap:
         self._updater = threading.Thread(target=self._update_loop, name="heatmap-updater",
                                          daemon=True)
         self._updater.start()
+        self._wanted = wanted
+        if self._projected is not None:
+            self._projection_refresher = ProjectionRefresher(
+                self._projected, self._projection_symbols, self._projection_interval)
+            self._projection_refresher.start()
 
     def _venue_stream(self, source: VenueSource, wanted: list[str]) -> MarketStream:
         name = source.name
@@ -263,6 +317,9 @@ class LiveLiquidationHeatmap:
         if self._updater is not None:
             self._updater.join(timeout=0.4)
             self._updater = None
+        if self._projection_refresher is not None:
+            self._projection_refresher.stop(timeout=0.1)
+            self._projection_refresher = None
 
     def handle_frame(self, frame: str | bytes, venue: str = "binance") -> None:
         """Parse one raw frame of ``venue`` and store what it holds (also replays and tests).
@@ -282,11 +339,13 @@ class LiveLiquidationHeatmap:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
         received_ms = to_epoch_ms(self._clock())
-        guard, prices = self._guard, self._prices
+        guard, prices, layer = self._guard, self._prices, self._projected
         for mark in parsed.mark_prices:
             if guard.admit_mark(mark, received_ms):
                 prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
+                if layer is not None:
+                    layer.note_price(mark.symbol, mark.price)
         store = self._store
         for liquidation in parsed.liquidations:
             # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
@@ -356,7 +415,10 @@ class LiveLiquidationHeatmap:
         if not MIN_PRICE <= price <= MAX_PRICE:
             self._guard.reject(Reason.PRICE)
             return
-        self._prices[to_exchange_id(symbol)] = float(price)
+        key = to_exchange_id(symbol)
+        self._prices[key] = float(price)
+        if self._projected is not None:
+            self._projected.note_price(key, float(price))
 
     def set_quote_volumes(self, volumes: Mapping[str, float]) -> None:
         """Set symbols' 24 h quote volumes (USD), the scale of strength's absolute term.
@@ -401,6 +463,25 @@ class LiveLiquidationHeatmap:
         if clusters and clusters[0].strength >= min_strength:
             return clusters[0]
         return None
+
+    def get_projected_levels(self, symbol: str) -> list[LiquidationCluster]:
+        """Projected liquidation levels of ``symbol``, strongest first (``kind``
+        ``"projected"``; ``side`` the side that would be liquidated: longs below the price,
+        shorts above). Levels the current price has traded through are consumed. Empty
+        unless the heatmap was built with ``projected=True``."""
+        if self._projected is None:
+            return []
+        key = to_exchange_id(symbol)
+        return self._projected.clusters(key, self._prices.get(key))
+
+    def refresh_projection(self, symbols: Sequence[str] | None = None) -> int:
+        """Read and apply new open interest now (what the background refresher runs);
+        returns the intervals applied. ``None``: the streamed symbols."""
+        if self._projected is None:
+            return 0
+        wanted = self._projection_symbols() if symbols is None else [
+            to_exchange_id(s) for s in symbols]
+        return self._projected.refresh(wanted)
 
     def symbols(self) -> list[str]:
         """Symbols with stored liquidations."""
@@ -489,9 +570,32 @@ class LiveLiquidationHeatmap:
             self._published[symbol] = published
             return published
 
+    def _projection_symbols(self) -> list[str]:
+        # The named subscription, else (all-market stream) the symbols priced so far.
+        return list(self._wanted) or sorted(self._prices)[:_MAX_NAMED_SYMBOLS]
+
     def _update_loop(self) -> None:
         while not self._stopping.wait(self._update_interval):
             try:
                 self.refresh()
             except Exception:  # keep updating; a bad refresh must not freeze the heatmap
                 log.exception("cluster refresh failed")
+
+
+class _LazyIntervals:
+    """``GatewayIntervals`` over a gateway built on first use (ccxt loads only when the
+    projected layer is on, and off the caller's thread)."""
+
+    def __init__(self, rest_base_url: str, clock: Callable[[], datetime],
+                 gate: RequestGate | None) -> None:
+        self._url, self._clock, self._gate = rest_base_url, clock, gate
+        self._intervals: GatewayIntervals | None = None
+
+    def __call__(self, symbol: str, since: datetime, until: datetime) -> BarColumns:
+        if self._intervals is None:
+            from bot.exchange import ExchangeConfig, build_gateway
+
+            gateway = build_gateway(ExchangeConfig(rest_url=self._url), self._clock,
+                                    gate=self._gate)
+            self._intervals = GatewayIntervals(gateway)
+        return self._intervals(symbol, since, until)

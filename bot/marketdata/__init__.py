@@ -8,6 +8,8 @@
 * ``importers`` / ``exporter`` — CSV in (recorder, Binance ``liquidationSnapshot``, candles)
   and out; ``candles`` — candles as mark prices.
 * ``downloads`` — candles from the exchange into the store, cached per period.
+* ``open_interest`` — 5-minute open interest: its store, ``bot data download-oi`` (cached
+  per period), and the bars a backtest feeds the projected levels (never past its clock).
 * ``prices`` — ``RecordedMarkPrices``, a mark-price source over recorded prices.
 * ``replay`` — recorded events through a heatmap as if live, event by event or in bulk.
 """

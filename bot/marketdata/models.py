@@ -97,3 +97,18 @@ class PriceDownloadRow(Base):
     timeframe: Mapped[str] = mapped_column(String(8))
     start_ms: Mapped[int] = mapped_column(BigInteger)
     end_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class RecordedOpenInterestRow(Base):
+    """Open interest of one symbol at one moment (Binance ``openInterestHist``, 5-minute).
+
+    ``amount`` in base-asset units, ``value`` in USDT (``None`` when unknown). The periods
+    already downloaded are kept in ``price_downloads`` under the timeframe ``oi-5m``.
+    """
+
+    __tablename__ = "recorded_open_interest"
+
+    symbol: Mapped[str] = mapped_column(String(_SYMBOL), primary_key=True)
+    time_ms: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    amount: Mapped[float] = mapped_column(Float)
+    value: Mapped[float | None] = mapped_column(Float)

@@ -180,16 +180,7 @@ class HistoryStore:
         prices); touching or overlapping periods merge into one. Returns the new prices."""
         with self._engine.begin() as conn:
             added = self._insert_marks(conn, points)
-            key = (_DOWNLOAD.c.symbol == symbol) & (_DOWNLOAD.c.timeframe == timeframe)
-            touching = key & (_DOWNLOAD.c.start_ms <= end_ms) & (_DOWNLOAD.c.end_ms >= start_ms)
-            first, last = conn.execute(
-                select(func.min(_DOWNLOAD.c.start_ms), func.max(_DOWNLOAD.c.end_ms))
-                .where(touching)).one()
-            conn.execute(delete(_DOWNLOAD).where(touching))
-            conn.execute(insert(_DOWNLOAD).values(
-                symbol=symbol, timeframe=timeframe,
-                start_ms=start_ms if first is None else min(start_ms, int(first)),
-                end_ms=end_ms if last is None else max(end_ms, int(last))))
+            mark_downloaded(conn, symbol, timeframe, start_ms, end_ms)
             return added
 
     # -- reads -----------------------------------------------------------------------------
@@ -352,6 +343,22 @@ class HistoryStore:
         if conn.dialect.name == "sqlite":
             return _sqlite_insert_or_ignore(conn, _MARK, points)
         return _insert_ignoring_repeats(conn, _MARK, [p._asdict() for p in points])
+
+
+def mark_downloaded(conn: Connection, symbol: str, timeframe: str, start_ms: int,
+                    end_ms: int) -> None:
+    """Note ``[start_ms, end_ms)`` of ``symbol`` / ``timeframe`` as downloaded inside the
+    caller's transaction; touching or overlapping periods merge into one."""
+    key = (_DOWNLOAD.c.symbol == symbol) & (_DOWNLOAD.c.timeframe == timeframe)
+    touching = key & (_DOWNLOAD.c.start_ms <= end_ms) & (_DOWNLOAD.c.end_ms >= start_ms)
+    first, last = conn.execute(
+        select(func.min(_DOWNLOAD.c.start_ms), func.max(_DOWNLOAD.c.end_ms))
+        .where(touching)).one()
+    conn.execute(delete(_DOWNLOAD).where(touching))
+    conn.execute(insert(_DOWNLOAD).values(
+        symbol=symbol, timeframe=timeframe,
+        start_ms=start_ms if first is None else min(start_ms, int(first)),
+        end_ms=end_ms if last is None else max(end_ms, int(last))))
 
 
 def _sqlite_insert_or_ignore(conn: Connection, table: Table,

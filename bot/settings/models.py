@@ -167,6 +167,29 @@ class HeatmapSettings(_Section):
     @classmethod
     def _check_okx_rest_url(cls, value: str) -> str:
         return _check_url(value, ("http://", "https://"))
+    # Projected levels (open interest × leverage); on by itself when the strategy trades them.
+    projected: bool = False
+    projection_interval: float = Field(default=300.0, ge=10, le=86_400)
+    projection_lookback_hours: float = Field(default=24.0, gt=0, le=720)  # Binance keeps 30 d
+    projection_leverages: list[float] = Field(default=[5.0, 10.0, 25.0, 50.0, 100.0],
+                                              min_length=1, max_length=20)
+    projection_weights: list[float] = Field(default=[0.15, 0.30, 0.25, 0.20, 0.10],
+                                            min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _check_leverage_mix(self) -> HeatmapSettings:
+        # The rules of bot.heatmap.projection.LeverageMix, named by key here.
+        leverages, weights = self.projection_leverages, self.projection_weights
+        if len(leverages) != len(weights):
+            raise ValueError("projection_weights: expected one weight per projection_leverages "
+                             f"entry ({len(leverages)}), got {len(weights)}")
+        if any(not 1 <= lev <= 125 for lev in leverages):
+            raise ValueError(
+                f"projection_leverages: expected leverages in [1, 125], got {leverages}")
+        if any(not w >= 0 for w in weights) or abs(sum(weights) - 1) > 1e-9:
+            raise ValueError(
+                f"projection_weights: expected weights >= 0 summing to 1, got {weights}")
+        return self
 
 
 class StrategySettings(_Section):
@@ -182,6 +205,8 @@ class StrategySettings(_Section):
     target_buffer_pct: float = Field(default=0.5, ge=0, lt=100)
     exit_near_cluster_pct: float = Field(default=0.5, ge=0, le=100)
     min_reward_pct: float = Field(default=0.3, ge=0, le=1000)
+    min_reward_risk: float = Field(default=1.0, ge=0, le=1000)  # tp ÷ stop distance; 0 = off
+    cluster_source: Literal["realized", "projected", "both"] = "realized"
     min_signal_strength: float = Field(default=0.0, ge=0, le=1)
 
     @model_validator(mode="after")

@@ -17,6 +17,9 @@ What it offers:
   switchable faults (see ``bot.sim.rest``).
 * ``read_recorder_csv`` / ``ForceOrder`` / ``force_order_event`` — recorded liquidations
   as typed rows and as Binance events; ``ReplayConfig`` replays such a file.
+* ``bot.sim.ground_truth`` — the market stepped on a made-up clock into 5-minute open
+  interest and candles, and the share of its positions' at-risk notional near given
+  levels (how close projected liquidation levels come to the real ones).
 """
 
 from bot.clock import Clock, utc_now

@@ -77,6 +77,15 @@ class PositionBook:
             if len(self._shorts) > self._max:
                 del self._shorts[-1]  # highest liquidation price: farthest above
 
+    def quantity(self) -> float:
+        """Base-asset quantity of every open position, both sides (the open interest)."""
+        return float(sum(p.quantity for _, _, p in self._longs)
+                     + sum(p.quantity for _, _, p in self._shorts))
+
+    def positions(self) -> list[Position]:
+        """Every open position (longs, then shorts), for ground-truth comparisons."""
+        return [p for _, _, p in self._longs] + [p for _, _, p in self._shorts]
+
     def liquidate(self, price: float) -> list[Position]:
         """Remove and return every position liquidated at ``price``, nearest-to-price last."""
         # Longs with liquidation price >= price are underwater; they sit at the list's end.

@@ -191,6 +191,17 @@ class SimMarket:
         with self._lock:
             return len(self._books[symbol])
 
+    def open_interest(self, symbol: str) -> float:
+        """Open interest of ``symbol`` in base units: the quantity of every simulated
+        position, longs and shorts (each faces the market, not another simulated trader)."""
+        with self._lock:
+            return self._books[symbol].quantity()
+
+    def positions(self, symbol: str) -> list[Position]:
+        """The simulated positions of ``symbol`` open now (the projection's ground truth)."""
+        with self._lock:
+            return self._books[symbol].positions()
+
     def inject(self, order: ForceOrder) -> None:
         """Add a liquidation that goes through the throttle at the next ``step``, as if the
         market had produced it then (tests use this to check the throttle)."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +11,7 @@ from pathlib import Path
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.trade_log import TradeLog
 from bot.app.trading_loop import LoopSettings, TradingLoop
-from bot.domain import Liquidation, MarkPrice
+from bot.domain import Liquidation, LiquidationCluster, MarkPrice
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
@@ -106,7 +106,8 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               hunter: LiquidationHunter | None = None, deferred: bool = False,
               symbols: tuple[str, ...] = (SYMBOL,),
-              exchange_blocked: Callable[[], str | None] | None = None) -> Rig:
+              exchange_blocked: Callable[[], str | None] | None = None,
+              projected: Callable[[str], Sequence[LiquidationCluster]] | None = None) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
@@ -127,6 +128,6 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     loop = TradingLoop(
         symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
         venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
-        settings=LoopSettings(), exchange_blocked=exchange_blocked,
+        settings=LoopSettings(), exchange_blocked=exchange_blocked, projected=projected,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

@@ -64,3 +64,19 @@ def test_heatmap_view_of_three_venues(tmp_path: Path) -> None:
     last = result.stdout[result.stdout.rfind("SOLUSDT"):]
     for venue in ("binance up", "bybit up", "okx up"):
         assert venue in last, last
+def test_heatmap_shows_projected_levels_with_the_projected_layer(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["heatmap", "BTCUSDT", "--sim", "--duration", "8",
+                                      "--layer", "projected"])
+    assert result.exit_code == 0, result.output
+    assert "proj." in result.stdout  # the simulator's open interest became levels
+
+
+def test_an_unknown_layer_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    result = subprocess.run([*bot_command(), "heatmap", "BTCUSDT", "--layer", "guessed"],
+                            cwd=tmp_path, env=dict(os.environ), capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode == 2
+    assert "--layer" in result.stderr
+    assert "Traceback" not in result.stderr

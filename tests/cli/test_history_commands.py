@@ -16,6 +16,7 @@ from typer.testing import CliRunner, Result
 from bot.cli.app import app, main
 from bot.domain import PositionSide, to_epoch_ms
 from bot.journal import NewTrade, TradeMode, open_journal
+from bot.marketdata.open_interest import OpenInterestStore
 from tests.marketdata.conftest import make_store
 from tests.marketdata.simdata import START
 
@@ -314,8 +315,12 @@ def test_record_from_the_simulator_for_a_few_seconds_stores_what_it_reports(
     try:
         counts = store.counts()
         stored_symbols = {e.symbol for e in store.liquidations()} | set(store.mark_prices())
+        interest = OpenInterestStore(store.engine).series(["BTCUSDT", "ETHUSDT"])
     finally:
         store.engine.dispose()
+    # The last 24 h of 5-minute open interest (heatmap.projection_lookback_hours) came too.
+    assert sorted(interest) == ["BTCUSDT", "ETHUSDT"]
+    assert len(interest["BTCUSDT"].times_ms) >= 287
     assert marks >= 2  # a price a second per symbol
     assert (counts.liquidations, counts.mark_prices) == (new, marks)
     assert new == liquidations

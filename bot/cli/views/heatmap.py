@@ -3,7 +3,8 @@
 Price levels as horizontal bars whose length is the cluster's strength: levels where longs
 were liquidated in red, where shorts were liquidated in green, and the mark price marked where
 it falls among the levels; each level's notional per venue (Binance, Bybit, OKX) beside it.
-Pure rendering: data in, renderable out.
+Projected levels (``kind`` ``projected``: positions that would be liquidated there) are drawn
+with a light bar and a ``proj.`` side. Pure rendering: data in, renderable out.
 """
 
 from __future__ import annotations
@@ -68,11 +69,13 @@ def render_heatmap(
 def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
     style = LONG_STYLE if cluster.side == "long" else SHORT_STYLE
     filled = round(cluster.strength * BAR_WIDTH)
-    bar = Text("█" * filled, style=style)
+    projected = cluster.kind == "projected"
+    bar = Text(("░" if projected else "█") * filled, style=style)
     bar.append(f" {cluster.strength:.2f}")
     distance = cluster.distance_from_price
+    side = f"{cluster.side} proj." if projected else cluster.side
     return (
-        f"{cluster.price_level:,.6g}", bar, Text(cluster.side, style=style),
+        f"{cluster.price_level:,.6g}", bar, Text(side, style=style),
         str(cluster.liquidation_count), f"{cluster.total_notional:,.0f}",
         " ".join(f"{venue} {compact(notional)}"
                  for venue, notional in cluster.venue_notional.items()),

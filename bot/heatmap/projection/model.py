@@ -215,15 +215,17 @@ class ProjectionModel:
         state.last_open_interest = float(bars.open_interest[-1])
         return count
 
-    def consume(self, symbol: str, low: float, high: float | None = None) -> None:
-        """Remove the levels a price range has traded through (a live mark: ``low == high``)."""
+    def consume(self, symbol: str, low: float, high: float | None = None) -> int:
+        """Remove the levels a price range has traded through (a live mark: ``low == high``);
+        returns how many went."""
         state = self._states.get(symbol)
         if state is None or not state.bucket.shape[0]:
-            return
+            return 0
         top = low if high is None else high
         price = self._price(state.bucket)
         keep = np.where(state.is_long, price < low, price > top)
         _keep(state, keep)
+        return int(keep.shape[0] - np.count_nonzero(keep))
 
     def levels(self, symbol: str) -> ProjectedLevels:
         """The outstanding levels of ``symbol``, sorted by price (empty when unknown)."""

@@ -93,12 +93,12 @@ def kline(spec: SymbolSpec, open_ms: int, step: int) -> list[object]:
     path = [_price(spec, open_ms + step * i // 3) for i in range(4)]
     open_, close = _to_tick(path[0], tick), _to_tick(path[3], tick)
     sigma = spec.volatility_per_hour * math.sqrt(step / (60 * _MINUTE_MS))
-    upper = max(path) * math.exp(_WICK * sigma * abs(_gauss(spec.symbol, "high", open_ms)))
-    lower = min(path) * math.exp(-_WICK * sigma * abs(_gauss(spec.symbol, "low", open_ms)))
+    upper = max(path) * math.exp(_WICK * sigma * abs(hashed_gauss(spec.symbol, "high", open_ms)))
+    lower = min(path) * math.exp(-_WICK * sigma * abs(hashed_gauss(spec.symbol, "low", open_ms)))
     high = max(round_to(Decimal(repr(upper)), tick, up=True), open_, close)
     low = min(round_to(Decimal(repr(lower)), tick, up=False), open_, close)
     quote = spec.typical_notional * _QUOTE_PER_MINUTE * step / _MINUTE_MS
-    quote *= math.exp(0.5 * _gauss(spec.symbol, "volume", open_ms))
+    quote *= math.exp(0.5 * hashed_gauss(spec.symbol, "volume", open_ms))
     volume = round_to(Decimal(repr(quote)) / close, spec.step_size, up=False)
     taker = round_to(volume / 2, spec.step_size, up=False)
     price = (high + low) / 2
@@ -117,14 +117,14 @@ def _price(spec: SymbolSpec, time_ms: int) -> float:
     for scale in _SCALES_MS:
         knot, offset = divmod(time_ms, scale)
         weight = offset / scale
-        left = _gauss(spec.symbol, str(scale), knot)
-        right = _gauss(spec.symbol, str(scale), knot + 1)
+        left = hashed_gauss(spec.symbol, str(scale), knot)
+        right = hashed_gauss(spec.symbol, str(scale), knot + 1)
         size = spec.volatility_per_hour * math.sqrt(scale / (60 * _MINUTE_MS))
         log_price += size * (left + (right - left) * weight)
     return math.exp(log_price)
 
 
-def _gauss(symbol: str, stream: str, index: int) -> float:
+def hashed_gauss(symbol: str, stream: str, index: int) -> float:
     """A standard normal value that depends only on its arguments (not on any RNG state)."""
     digest = hashlib.blake2b(f"{symbol}|{stream}|{index}".encode(), digest_size=8).digest()
     uniform = (int.from_bytes(digest, "big") + 0.5) / 2**64

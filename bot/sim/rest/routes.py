@@ -18,6 +18,7 @@ from bot.sim.rest.klines import SyntheticKlines
 from bot.sim.rest.ledger import HistoryQuery, fill_json, income_json
 from bot.sim.rest.market_data import PriceHistory, exchange_info, premium_index, ticker_24h
 from bot.sim.rest.matching import MatchingEngine
+from bot.sim.rest.open_interest import OpenInterestHistory
 from bot.sim.rest.orders import ALGO_TYPES, REGULAR_TYPES, ZERO, AlgoRequest, OrderRequest
 from bot.sim.rest.params import Params
 from bot.sim.rest.payloads import (
@@ -54,10 +55,13 @@ class Route:
 
 def build_routes(
     engine: MatchingEngine, market: SimMarket, history: PriceHistory,
-    server_ms: Callable[[], int], listen_keys: ListenKeys,
+    server_ms: Callable[[], int], listen_keys: ListenKeys, *,
+    open_interest: OpenInterestHistory | None = None,
 ) -> dict[tuple[str, str], Route]:
     """Every endpoint the simulator serves, keyed by ``(HTTP method, path)``."""
     public = _Public(engine, market, history, server_ms)
+    interest = open_interest if open_interest is not None else OpenInterestHistory(
+        market, server_ms)
     private = _Private(engine)
     return {
         ("POST", "/fapi/v1/listenKey"): Route(
@@ -72,6 +76,8 @@ def build_routes(
         ("GET", "/fapi/v1/premiumIndex"): Route(public.premium_index),
         ("GET", "/fapi/v1/ticker/24hr"): Route(public.ticker),
         ("GET", "/fapi/v1/klines"): Route(SyntheticKlines(market, server_ms)),
+        ("GET", "/fapi/v1/openInterest"): Route(interest.current),
+        ("GET", "/futures/data/openInterestHist"): Route(interest.history),
         ("GET", "/fapi/v3/account"): Route(private.account, signed=True),
         ("GET", "/fapi/v3/positionRisk"): Route(private.position_risk, signed=True),
         ("GET", "/fapi/v1/leverageBracket"): Route(private.leverage_bracket, signed=True),

@@ -32,6 +32,7 @@ from bot.sim.rest.auth import Authenticator, Credentials, SignedRequestCounts
 from bot.sim.rest.faults import AfterAccept, InjectedFaults, RestFaults
 from bot.sim.rest.market_data import PriceHistory
 from bot.sim.rest.matching import MatchingEngine
+from bot.sim.rest.open_interest import OpenInterestHistory
 from bot.sim.rest.params import Params, round_to
 from bot.sim.rest.routes import Route, build_routes
 from bot.sim.rest.user_stream import ListenKeys, UserEvents
@@ -116,8 +117,9 @@ class SimRestServer(Startable):
             new_client_id=self._new_client_id,
         )
         self.listen_keys = ListenKeys(self.server_ms)
+        self._open_interest = OpenInterestHistory(market, self.server_ms)
         self._routes = build_routes(self.engine, market, self._history, self.server_ms,
-                                    self.listen_keys)
+                                    self.listen_keys, open_interest=self._open_interest)
         self._user_events = UserEvents(self.engine.all_orders, self.engine.all_algos,
                                        self.engine.ledger, self.engine.account_state)
         self._on_user_event = on_user_event
@@ -171,6 +173,7 @@ class SimRestServer(Startable):
         now_ms = self.server_ms()
         for update in self.engine.mark_updates():
             self._history.record(update.symbol, update.mark_price, now_ms)
+        self._open_interest.record(now_ms)
         orders = [self._force_order(e, now_ms) for e in self.engine.on_mark_prices()]
         if self._on_liquidation is not None:
             for order in orders:
