@@ -2,9 +2,10 @@
 
 Price levels as horizontal bars whose length is the cluster's strength: levels where longs
 were liquidated in red, where shorts were liquidated in green, and the mark price marked where
-it falls among the levels; each level's notional per venue (Binance, Bybit, OKX) beside it.
-Projected levels (``kind`` ``projected``: positions that would be liquidated there) are drawn
-with a light bar and a ``proj.`` side. Pure rendering: data in, renderable out.
+it falls among the levels; with several venues, each level's notional per venue (Binance,
+Bybit, OKX) beside it. Projected levels (``kind`` ``projected``: positions that would be
+liquidated there) are drawn with a light bar and a ``proj.`` side. Pure rendering: data in,
+renderable out.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.domain import LiquidationCluster
-from bot.heatmap import HeatmapHealth
+from bot.heatmap import HeatmapHealth, VenueHealth
 
 BAR_WIDTH = 40
 LONG_STYLE = "bold red"     # longs liquidated there: price falling into it
@@ -51,22 +52,26 @@ def render_heatmap(
     table.add_column("side")
     table.add_column("n", justify="right")
     table.add_column("notional", justify="right")
-    table.add_column("by venue", justify="left")
+    # Binance alone (the default, and every replay of its files): the column would say nothing.
+    by_venue = len(_streamed(health)) > 1 or any(
+        set(c.venue_notional) - {"binance"} for c in clusters)
+    if by_venue:
+        table.add_column("by venue", justify="left")
     table.add_column("dist", justify="right")
     marked = price is None
     for cluster in sorted(clusters, key=lambda c: c.price_level, reverse=True):
         if not marked and price is not None and cluster.price_level < price:
-            table.add_row(*_price_marker(price))
+            table.add_row(*_price_marker(price, by_venue))
             marked = True
-        table.add_row(*_cluster_row(cluster))
+        table.add_row(*_cluster_row(cluster, by_venue))
     if not marked and price is not None:
-        table.add_row(*_price_marker(price))
+        table.add_row(*_price_marker(price, by_venue))
     if not clusters:
-        table.add_row("", Text("no clusters yet", style="dim"), "", "", "", "", "")
+        table.add_row("", Text("no clusters yet", style="dim"), *[""] * (4 + by_venue))
     return table
 
 
-def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
+def _cluster_row(cluster: LiquidationCluster, by_venue: bool) -> tuple[str | Text, ...]:
     style = LONG_STYLE if cluster.side == "long" else SHORT_STYLE
     filled = round(cluster.strength * BAR_WIDTH)
     projected = cluster.kind == "projected"
@@ -77,15 +82,16 @@ def _cluster_row(cluster: LiquidationCluster) -> tuple[str | Text, ...]:
     return (
         f"{cluster.price_level:,.6g}", bar, Text(side, style=style),
         str(cluster.liquidation_count), f"{cluster.total_notional:,.0f}",
-        " ".join(f"{venue} {compact(notional)}"
-                 for venue, notional in cluster.venue_notional.items()),
+        *([" ".join(f"{venue} {compact(notional)}"
+                    for venue, notional in cluster.venue_notional.items())] if by_venue else []),
         "" if distance is None else f"{distance:+.2f} %",
     )
 
 
-def _price_marker(price: float) -> tuple[str | Text, ...]:
+def _price_marker(price: float, by_venue: bool) -> tuple[str | Text, ...]:
     return (Text(f"{price:,.6g}", style="bold yellow"),
-            Text("◀── mark price " + "─" * (BAR_WIDTH - 15), style="yellow"), "", "", "", "", "")
+            Text("◀── mark price " + "─" * (BAR_WIDTH - 15), style="yellow"),
+            *[""] * (4 + by_venue))
 
 
 def compact(amount: float) -> str:
@@ -96,9 +102,13 @@ def compact(amount: float) -> str:
     return f"{amount:.3g}"
 
 
+def _streamed(health: HeatmapHealth) -> dict[str, VenueHealth]:
+    return {name: v for name, v in health.venues.items() if v.url is not None}
+
+
 def _venue_caption(health: HeatmapHealth) -> str:
     """Per-venue state when more than one venue streams (one venue: the totals say it all)."""
-    streamed = {name: v for name, v in health.venues.items() if v.url is not None}
+    streamed = _streamed(health)
     if len(streamed) < 2:
         return ""
     return "\n" + " · ".join(
