@@ -106,14 +106,16 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               hunter: LiquidationHunter | None = None, deferred: bool = False,
               symbols: tuple[str, ...] = (SYMBOL,),
-              exchange_blocked: Callable[[], str | None] | None = None) -> Rig:
-    """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
+              exchange_blocked: Callable[[], str | None] | None = None,
+              url: str | None = None) -> Rig:
+    """A loop over a real heatmap, paper venue, risk engine and migrated journal (a SQLite
+    file in ``tmp_path`` unless ``url`` names another database).
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
     timed by the rig's clock).
     """
     clock = ManualClock()
-    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    url = url or f"sqlite:///{tmp_path / 'journal.db'}"
     upgrade_to_head(url)
     journal = JournalRepository(make_session_factory(create_engine_for(url)), clock)
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
