@@ -223,6 +223,28 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"journal at revision {current_revision(settings.journal.url)}")
 
 
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option(
+        "--to", help="The empty database to copy the journal into, e.g. "
+                     "postgresql+psycopg://user:password@host:5432/bots.")],
+    config: ConfigOption = None,
+) -> None:
+    """Copy the journal (journal.url, e.g. a SQLite file) into another database, every bot's
+    rows and the recorded market data included; the target must be empty."""
+    from bot.cli.startup import load
+    from bot.journal.access import shown
+    from bot.journal.copy import copy_database
+    from bot.journal.db import check_database_url
+
+    target = check_database_url(to, "--to")
+    settings = load(config)
+    result = copy_database(settings.journal.url, target,
+                           lambda table, rows: typer.echo(f"{table}: {rows} rows"))
+    typer.echo(f"copied {result.total} rows from {shown(settings.journal.url)} "
+               f"to {shown(target)}")
+
+
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
     """Print the effective settings (every layer applied), secrets masked."""
