@@ -232,6 +232,7 @@ def db_copy(
 ) -> None:
     """Copy the journal (journal.url, e.g. a SQLite file) into another database, every bot's
     rows and the recorded market data included; the target must be empty."""
+    import bot.marketdata.models  # noqa: F401 - the recorded market data is copied too
     from bot.cli.startup import load
     from bot.journal.access import shown
     from bot.journal.copy import copy_database

@@ -14,18 +14,19 @@ from __future__ import annotations
 import hashlib
 import string
 
+from bot.journal.models import DEFAULT_BOT_ID
+
 MAX_CLIENT_ID = 36
 """Binance: ``^[.A-Z:/a-z0-9_-]{1,36}$``."""
 
 _TAG_LENGTH = 5
 _ALPHABET = string.digits + string.ascii_lowercase
-_DEFAULT = "default"  # bot.journal's DEFAULT_BOT_ID; execution stays free of the journal here
 
 
 def bot_tag(bot_id: str) -> str:
     """The bot's part of its client ids: ``""`` for ``default``, else ``.`` and five base-36
     characters of the id's SHA-256 (``.k3x9q``)."""
-    if bot_id == _DEFAULT:
+    if bot_id == DEFAULT_BOT_ID:
         return ""
     number = int.from_bytes(hashlib.sha256(bot_id.encode()).digest()[:8], "big")
     digits = []
