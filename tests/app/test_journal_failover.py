@@ -18,23 +18,25 @@ from tests.app.helpers import SYMBOL, Rig, build_rig, short_cluster_above
 from tests.support.databases import postgresql_only
 from tests.support.postgres import PostgresServer
 
-
-def _open_position(tmp_path: Path, url: str) -> Rig:
-    rig = build_rig(tmp_path, limits=RiskLimits(cooldown_seconds=0), deferred=True, url=url)
-    short_cluster_above(rig.heatmap, rig.clock(), 103.5)
-    rig.tick(100.0)
-    assert rig.venue.position(SYMBOL) is not None
-    return rig
+pytestmark = postgresql_only
 
 
-@postgresql_only
+@pytest.fixture
+def rig(tmp_path: Path, journal_url: str, caplog: pytest.LogCaptureFixture) -> Rig:
+    """A running loop on a fresh PostgreSQL journal, holding one position; logs captured."""
+    made = build_rig(tmp_path, limits=RiskLimits(cooldown_seconds=0), deferred=True,
+                     url=journal_url)
+    short_cluster_above(made.heatmap, made.clock(), 103.5)
+    made.tick(100.0)
+    assert made.venue.position(SYMBOL) is not None
+    caplog.set_level(logging.INFO)
+    return made
+
+
 def test_killed_connections_are_replaced_without_a_failed_write(
-    tmp_path: Path, journal_url: str, postgres_server: PostgresServer,
+    rig: Rig, journal_url: str, postgres_server: PostgresServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    rig = _open_position(tmp_path, journal_url)
-    caplog.set_level(logging.INFO)
-
     killed = postgres_server.terminate_backends(journal_url.rsplit("/", 1)[1])
     rig.clock.advance(1)
     rig.tick(96.9)  # through the stop: the exit is journaled on a fresh connection
@@ -47,14 +49,9 @@ def test_killed_connections_are_replaced_without_a_failed_write(
     assert rig.loop.status().entries_paused is None
 
 
-@postgresql_only
 def test_a_server_restart_mid_run_defers_the_writes_and_lands_each_once(
-    tmp_path: Path, journal_url: str, postgres_server: PostgresServer,
-    caplog: pytest.LogCaptureFixture,
+    rig: Rig, postgres_server: PostgresServer, caplog: pytest.LogCaptureFixture,
 ) -> None:
-    rig = _open_position(tmp_path, journal_url)
-    caplog.set_level(logging.INFO)
-
     postgres_server.stop()
     try:
         rig.clock.advance(1)
