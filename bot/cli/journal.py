@@ -62,6 +62,12 @@ ModeOption = Annotated[ModeChoice | None, typer.Option(
                    "mode, grouped by mode, never added together.")]
 
 
+BotIdOption = Annotated[str | None, typer.Option(
+    "--bot-id", callback=check_bot_id,
+    help="The bot whose journal to show, when several share the database (default: this "
+         "bot's run.bot_id).")]
+
+
 @journal_app.callback(invoke_without_command=True)
 def journal(
     ctx: typer.Context,
@@ -74,10 +80,7 @@ def journal(
         str | None, typer.Option(help="Only trades entered at or after this UTC date/time.")
     ] = None,
     mode: ModeOption = None,
-    bot_id: Annotated[str | None, typer.Option(
-        "--bot-id", callback=check_bot_id,
-        help="The bot whose journal to show, when several share the database (default: "
-             "this bot's run.bot_id).")] = None,
+    bot_id: BotIdOption = None,
     config: ConfigOption = None,
 ) -> None:
     """List trades (table, CSV or JSON). ``bot journal summary`` gives the statistics."""
@@ -189,6 +192,7 @@ def journal_summary(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     mode: ModeOption = None,
+    bot_id: BotIdOption = None,
 ) -> None:
     """Net PnL, fees, win rate, profit factor, max drawdown, per symbol: one mode at a time."""
     from bot.cli.views.journal import summaries_json, summary_tables
@@ -197,7 +201,7 @@ def journal_summary(
     options = ctx.obj or {}
     since = _parse_since(options.get("since"))
     repo, modes = _open(options.get("config"), mode or options.get("mode"),
-                        options.get("bot_id"))
+                        bot_id or options.get("bot_id"))
     # One summary per mode: PnL and drawdown of different accounts are never combined.
     summaries = {
         str(m): summarize(repo.list_trades(symbol=options.get("symbol"), since=since, mode=m),

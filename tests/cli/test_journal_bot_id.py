@@ -50,10 +50,11 @@ def test_the_default_is_this_bots_run_bot_id(fleet: str, monkeypatch: pytest.Mon
     assert _symbols("--bot-id", "default") == ["BTCUSDT"]
 
 
-@pytest.mark.parametrize("journal_url", ["sqlite"], indirect=True)
-def test_a_bad_bot_id_is_one_line_exit_2(fleet: str) -> None:
-    result = CliRunner().invoke(app, ["journal", "--bot-id", "no spaces"])
+def test_the_summary_takes_the_bot_id_too(fleet: str) -> None:
+    def open_trades(bot_id: str) -> int:
+        result = CliRunner().invoke(app, ["journal", "summary", "--json", "--bot-id", bot_id])
+        assert result.exit_code == 0, result.output
+        return int(json.loads(result.stdout)["open_trades"])
 
-    assert result.exit_code == 2
-    assert "--bot-id" in result.output
-    assert "Traceback" not in result.output
+    assert open_trades("alpha") == 1
+    assert open_trades("nobody-here") == 0
