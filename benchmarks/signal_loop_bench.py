@@ -46,10 +46,10 @@ class _Prices:
         return {s: MarkPrice(s, 100.0, self._clock()) for s in SYMBOLS}
 
 
-def build_loop(clock: _Clock, folder: str) -> tuple[TradingLoop, LiveLiquidationHeatmap,
-                                                    JournalRepository]:
-    """The 50-symbol loop on a journal in ``folder``, clusters computed, health checked."""
-    journal = open_journal(f"sqlite:///{Path(folder) / 'bench.db'}", clock)
+def build_loop(clock: _Clock, url: str) -> tuple[TradingLoop, LiveLiquidationHeatmap,
+                                                 JournalRepository]:
+    """The 50-symbol loop on the journal at ``url``, clusters computed, health checked."""
+    journal = open_journal(url, clock)
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
     for symbol in SYMBOLS:
         for i in range(200):
@@ -90,7 +90,7 @@ def main(ticks: int = 60) -> None:
     """Build the loop, run ``ticks`` rounds, print the latency figures."""
     clock = _Clock()
     with tempfile.TemporaryDirectory() as folder:
-        loop, heatmap, journal = build_loop(clock, folder)
+        loop, heatmap, journal = build_loop(clock, f"sqlite:///{Path(folder) / 'bench.db'}")
         timings = [tick(clock, loop, heatmap) for _ in range(ticks)]
         decisions = len(journal.list_signals())
     timings.sort()

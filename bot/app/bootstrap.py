@@ -30,6 +30,7 @@ from bot.heatmap import LiveLiquidationHeatmap
 from bot.heatmap.projected import IntervalSource
 from bot.heatmap.projection import LeverageMix, ProjectionModel
 from bot.journal import (
+    DEFAULT_BOT_ID,
     JournalRepository,
     TradeMode,
     TradeRecord,
@@ -164,7 +165,8 @@ def build_strategy(settings: Settings) -> LiquidationHunter:
 def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
                writes: DeferredWrites | None = None) -> RiskEngine:
     """The risk engine; its durable state lives in the journal's ``bot_state`` table, kept
-    apart per trading mode (paper and live may share one journal file).
+    apart per bot and trading mode (paper and live may share one journal file, a fleet of
+    bots one database).
 
     With ``writes`` (the running bot), the state is kept in memory and written later while
     the journal fails, instead of failing the job.
@@ -172,7 +174,8 @@ def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
     limits = RiskLimits(**settings.risk.model_dump())
     shared = (CallableRiskStateStore(journal.get_state, journal.set_state) if writes is None
               else ResilientStateStore(journal, writes))
-    store = CachedRiskStateStore(ScopedRiskStateStore(shared, settings.run.mode))
+    store = CachedRiskStateStore(ScopedRiskStateStore(shared, settings.run.mode,
+                                                      settings.run.bot_id))
     return RiskEngine(limits, store, clock)
 
 
@@ -334,11 +337,15 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             # Imported here: paper mode must never load ccxt's order path.
             from bot.app.live import build_live_venue, open_live_journal
 
-            journal = open_live_journal(settings.journal.url, clock)
+            journal = open_live_journal(settings.journal.url, clock, settings.run.bot_id)
         else:
-            journal = open_journal(settings.journal.url, clock)
-        # Before any trading state is read: a second bot on this journal stops here.
-        lock = RunLock(journal, clock, where=mask_url_password(settings.journal.url))
+            journal = open_journal(settings.journal.url, clock, settings.run.bot_id)
+        # Before any trading state is read: a second bot with this id on this journal stops
+        # here (the lock row is the bot's own: other bot ids on the database run beside it).
+        where = mask_url_password(settings.journal.url)
+        if settings.run.bot_id != DEFAULT_BOT_ID:
+            where += f" (bot id {settings.run.bot_id})"
+        lock = RunLock(journal, clock, where=where)
         lock.acquire()
         resources.add(lock.release)
         if use_sim:

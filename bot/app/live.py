@@ -20,7 +20,13 @@ from bot.execution.live.position_mode import require_one_way_mode
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
 from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
-from bot.journal import JournalRepository, create_engine_for, make_session_factory, upgrade_to_head
+from bot.journal import (
+    DEFAULT_BOT_ID,
+    JournalRepository,
+    create_engine_for,
+    make_session_factory,
+    upgrade_to_head,
+)
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,10 +34,11 @@ log = logging.getLogger(__name__)
 Writer = Callable[[str], None]
 
 
-def open_live_journal(url: str, clock: Clock) -> LiveJournal:
-    """Upgrade the database at ``url`` to the newest schema and open a ``LiveJournal``."""
+def open_live_journal(url: str, clock: Clock, bot_id: str = DEFAULT_BOT_ID) -> LiveJournal:
+    """Upgrade the database at ``url`` to the newest schema and open bot ``bot_id``'s
+    ``LiveJournal``."""
     upgrade_to_head(url)
-    return LiveJournal(make_session_factory(create_engine_for(url)), clock)
+    return LiveJournal(make_session_factory(create_engine_for(url)), clock, bot_id)
 
 
 def live_config_from(settings: Settings) -> LiveConfig:

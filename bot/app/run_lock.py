@@ -1,4 +1,4 @@
-"""One ``bot run`` per journal: a lock row in the journal's ``bot_state`` table.
+"""One ``bot run`` per journal and bot id: a lock row in the bot's share of ``bot_state``.
 
 Why a row and not a file: it works the same on SQLite and PostgreSQL (where there is no file
 to lock, and two machines may share the database). The row holds the holder's pid, host,

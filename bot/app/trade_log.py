@@ -16,7 +16,9 @@ from datetime import datetime, timedelta
 
 from bot.app.journal_writes import JOURNAL_FAILURES, DeferredWrites, Resumable
 from bot.domain import ClosedPosition, EntryIntent, OrderSide, Position, Signal
+from bot.execution.client_ids import with_bot_tag
 from bot.journal import (
+    DEFAULT_BOT_ID,
     JournalRepository,
     JournalUnavailable,
     NewOrder,
@@ -33,22 +35,22 @@ log = logging.getLogger(__name__)
 # A signal repeating the same outcome for the same target is journaled at most this often,
 # so a refused setup does not write a row every few seconds for hours.
 _REPEAT_SIGNAL_WINDOW = timedelta(seconds=60)
-_MAX_CLIENT_ID = 36
 _PURPOSE_CODES: dict[str, str] = {
     OrderPurpose.ENTRY: "en", OrderPurpose.EXIT: "ex",
     OrderPurpose.STOP: "sl", OrderPurpose.TAKE_PROFIT: "tp",
 }
 
 
-def client_order_id(mode: TradeMode, purpose: str, symbol: str, at_ms: int) -> str:
+def client_order_id(mode: TradeMode, purpose: str, symbol: str, at_ms: int,
+                    bot_id: str = DEFAULT_BOT_ID) -> str:
     """A deterministic id within Binance's ``^[.A-Z:/a-z0-9_-]{1,36}$``.
 
-    Made of the mode, the purpose, the symbol and the decision time in ms, so a retry of the
-    same decision reuses it and a restart can recognise it.
+    Made of the mode, the purpose, the symbol, the decision time in ms and the bot's tag
+    (``bot.execution.client_ids``), so a retry of the same decision reuses it, a restart can
+    recognise it, and no two bots of a fleet make the same one.
     """
     code = _PURPOSE_CODES.get(purpose, purpose[:2])
-    text = f"lh{mode.value[0]}{code}-{to_exchange_id(symbol)}-{at_ms}"
-    return text[-_MAX_CLIENT_ID:]
+    return with_bot_tag(f"lh{mode.value[0]}{code}-{to_exchange_id(symbol)}-{at_ms}", bot_id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,11 @@ class TradeLog:
     def mode(self) -> TradeMode:
         """The mode every row is written with."""
         return self._mode
+
+    @property
+    def bot_id(self) -> str:
+        """The bot every row is written for (its client order ids carry its tag)."""
+        return self._journal.bot_id
 
     @property
     def unavailable(self) -> str | None:

@@ -320,7 +320,7 @@ class TradingLoop:
                                  detail=decision.detail)
             return
         cid = client_order_id(self._log.mode, OrderPurpose.ENTRY, intent.symbol,
-                              to_epoch_ms(intent.created_at))
+                              to_epoch_ms(intent.created_at), self._log.bot_id)
         try:
             order_id = self._log.entry_requested(intent, decision.order.quantity, cid)
         except JournalUnavailable:
@@ -346,7 +346,7 @@ class TradingLoop:
 
     def _exit(self, intent: ExitIntent) -> None:
         cid = client_order_id(self._log.mode, OrderPurpose.EXIT, intent.symbol,
-                              to_epoch_ms(intent.created_at))
+                              to_epoch_ms(intent.created_at), self._log.bot_id)
         try:
             closed = self._venue.close_position(intent.symbol, intent.reason, cid)
         except BotError as exc:

@@ -66,9 +66,10 @@ def run_backtest(settings: Settings, store: HistoryStore, request: BacktestReque
                      None if request.start is None else to_epoch_ms(request.start),
                      None if request.end is None else to_epoch_ms(request.end), warmup_ms)
     clock = ManualClock(from_epoch_ms(data.start_ms))
-    engine = open_backtest_journal(journal_url)
+    bot_id = settings.run.bot_id
+    engine = open_backtest_journal(journal_url, bot_id)
     try:
-        journal = JournalRepository(make_session_factory(engine), clock)
+        journal = JournalRepository(make_session_factory(engine), clock, bot_id)
         run = BacktestEngine(settings, data, journal, clock).run(on_progress)
         trades = journal.list_trades(mode=TradeMode.BACKTEST)
         equity = journal.list_equity_snapshots(mode=TradeMode.BACKTEST)
@@ -77,27 +78,27 @@ def run_backtest(settings: Settings, store: HistoryStore, request: BacktestReque
     return build_report(run, trades, equity)
 
 
-def open_backtest_journal(url: str) -> Engine:
-    """Migrate ``url``, remove the previous backtest's rows, return a fast-writing engine."""
+def open_backtest_journal(url: str, bot_id: str) -> Engine:
+    """Migrate ``url``, remove bot ``bot_id``'s previous backtest rows, return a fast-writing
+    engine."""
     upgrade_to_head(url)
     engine = create_engine_for(url)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _no_sync)
-    clear_backtest_rows(engine)
+    clear_backtest_rows(engine, bot_id)
     return engine
 
 
-def clear_backtest_rows(engine: Engine) -> None:
-    """Delete every row of mode ``backtest`` (children before parents)."""
+def clear_backtest_rows(engine: Engine, bot_id: str) -> None:
+    """Delete bot ``bot_id``'s rows of mode ``backtest`` (children before parents); other
+    bots' backtests in the same database stay."""
     mode = TradeMode.BACKTEST.value
     with engine.begin() as conn:
-        backtest_orders = select(OrderRow.id).where(OrderRow.mode == mode)
+        backtest_orders = select(OrderRow.id).where(OrderRow.mode == mode,
+                                                    OrderRow.bot_id == bot_id)
         conn.execute(delete(FillRow).where(FillRow.order_id.in_(backtest_orders)))
-        conn.execute(delete(SignalRow).where(SignalRow.mode == mode))
-        conn.execute(delete(OrderRow).where(OrderRow.mode == mode))
-        conn.execute(delete(TradeRow).where(TradeRow.mode == mode))
-        conn.execute(delete(RiskEventRow).where(RiskEventRow.mode == mode))
-        conn.execute(delete(EquitySnapshotRow).where(EquitySnapshotRow.mode == mode))
+        for table in (SignalRow, OrderRow, TradeRow, RiskEventRow, EquitySnapshotRow):
+            conn.execute(delete(table).where(table.mode == mode, table.bot_id == bot_id))
 
 
 def _no_sync(dbapi_connection: Any, _record: Any) -> None:

@@ -44,7 +44,7 @@ def dashboard(
     check_bind(settings.web.host, None if token is None else token.get_secret_value())
     from bot.web.metrics import JournalCounters
 
-    repository = open_journal(settings.journal.url)
+    repository = open_journal(settings.journal.url, bot_id=settings.run.bot_id)
     views = JournalViews(repository, trade_mode)
     if backtest is not None and not backtest.is_dir():
         raise typer.BadParameter(f"{backtest}: no such folder", param_hint="--backtest")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from bot.cli.options import check_symbol
+from bot.cli.options import check_bot_id, check_symbol
 
 if TYPE_CHECKING:
     from bot.journal import JournalRepository, TradeMode
@@ -62,6 +62,12 @@ ModeOption = Annotated[ModeChoice | None, typer.Option(
                    "mode, grouped by mode, never added together.")]
 
 
+BotIdOption = Annotated[str | None, typer.Option(
+    "--bot-id", callback=check_bot_id,
+    help="The bot whose journal to show, when several share the database (default: this "
+         "bot's run.bot_id).")]
+
+
 @journal_app.callback(invoke_without_command=True)
 def journal(
     ctx: typer.Context,
@@ -74,16 +80,18 @@ def journal(
         str | None, typer.Option(help="Only trades entered at or after this UTC date/time.")
     ] = None,
     mode: ModeOption = None,
+    bot_id: BotIdOption = None,
     config: ConfigOption = None,
 ) -> None:
     """List trades (table, CSV or JSON). ``bot journal summary`` gives the statistics."""
-    ctx.obj = {"config": config, "symbol": symbol, "since": since, "mode": mode}
+    ctx.obj = {"config": config, "symbol": symbol, "since": since, "mode": mode,
+               "bot_id": bot_id}
     if ctx.invoked_subcommand is not None:
         return
     from bot.cli.views.reviews import TRADE_REVIEW_COLUMNS, trade_review
 
     since_at = _parse_since(since)
-    repo, modes = _open(config, mode)
+    repo, modes = _open(config, mode, bot_id)
     trades = [trade for m in modes
               for trade in repo.list_trades(symbol=symbol, since=since_at, mode=m)]
     columns = (TRADE_REVIEW_COLUMNS if output is OutputFormat.TABLE
@@ -102,7 +110,7 @@ def journal_signals(ctx: typer.Context, output: FormatOption = OutputFormat.TABL
 
     options = ctx.obj or {}
     since = _parse_since(options.get("since"))
-    repo, modes = _open(options.get("config"), options.get("mode"))
+    repo, modes = _open(options.get("config"), options.get("mode"), options.get("bot_id"))
     wanted = {str(m) for m in modes}
     signals = [s for s in repo.list_signals(symbol=options.get("symbol"), since=since)
                if str(s.mode) in wanted]
@@ -132,7 +140,7 @@ def journal_profit(
 
     options = ctx.obj or {}
     since = _parse_since(options.get("since"))
-    repo, modes = _open(options.get("config"), options.get("mode"))
+    repo, modes = _open(options.get("config"), options.get("mode"), options.get("bot_id"))
     for m in modes:
         trades = repo.list_trades(symbol=options.get("symbol"), since=since, mode=m)
         rows = [{"mode": str(m), **row} for row in profit_rows(trades, by.value)]
@@ -154,7 +162,7 @@ def journal_show(
     from bot.cli.views.reviews import trade_detail
 
     options = ctx.obj or {}
-    repo, _modes = _open(options.get("config"), ModeChoice.ALL)
+    repo, _modes = _open(options.get("config"), ModeChoice.ALL, options.get("bot_id"))
     trade = repo.get_trade(trade_id)
     if trade is None:
         typer.echo(f"error: no trade {trade_id} in the journal", err=True)
@@ -184,6 +192,7 @@ def journal_summary(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     mode: ModeOption = None,
+    bot_id: BotIdOption = None,
 ) -> None:
     """Net PnL, fees, win rate, profit factor, max drawdown, per symbol: one mode at a time."""
     from bot.cli.views.journal import summaries_json, summary_tables
@@ -191,7 +200,8 @@ def journal_summary(
 
     options = ctx.obj or {}
     since = _parse_since(options.get("since"))
-    repo, modes = _open(options.get("config"), mode or options.get("mode"))
+    repo, modes = _open(options.get("config"), mode or options.get("mode"),
+                        bot_id or options.get("bot_id"))
     # One summary per mode: PnL and drawdown of different accounts are never combined.
     summaries = {
         str(m): summarize(repo.list_trades(symbol=options.get("symbol"), since=since, mode=m),
@@ -217,6 +227,29 @@ def db_upgrade(config: ConfigOption = None) -> None:
     typer.echo(f"journal at revision {current_revision(settings.journal.url)}")
 
 
+@db_app.command("copy")
+def db_copy(
+    to: Annotated[str, typer.Option(
+        "--to", help="The empty database to copy the journal into, e.g. "
+                     "postgresql+psycopg://user:password@host:5432/bots.")],
+    config: ConfigOption = None,
+) -> None:
+    """Copy the journal (journal.url, e.g. a SQLite file) into another database, every bot's
+    rows and the recorded market data included; the target must be empty."""
+    import bot.marketdata.models  # noqa: F401 - the recorded market data is copied too
+    from bot.cli.startup import load
+    from bot.journal.access import shown
+    from bot.journal.copy import copy_database
+    from bot.journal.db import check_database_url
+
+    target = check_database_url(to, "--to")
+    settings = load(config)
+    result = copy_database(settings.journal.url, target,
+                           lambda table, rows: typer.echo(f"{table}: {rows} rows"))
+    typer.echo(f"copied {result.total} rows from {shown(settings.journal.url)} "
+               f"to {shown(target)}")
+
+
 @config_app.command("show")
 def config_show(config: ConfigOption = None) -> None:
     """Print the effective settings (every layer applied), secrets masked."""
@@ -234,9 +267,10 @@ def _console() -> Console:
     return console if console.is_terminal else Console(width=200)
 
 
-def _open(config: Path | None, mode: ModeChoice | None
+def _open(config: Path | None, mode: ModeChoice | None, bot_id: str | None = None
           ) -> tuple[JournalRepository, list[TradeMode]]:
-    """The journal, and the modes to show: ``--mode``, else the configured ``run.mode``.
+    """Bot ``bot_id``'s journal (``--bot-id``, else ``run.bot_id``), and the modes to show:
+    ``--mode``, else the configured ``run.mode``.
 
     A SQLite journal that does not exist is reported (exit 1), never created by a read.
     """
@@ -253,7 +287,7 @@ def _open(config: Path | None, mode: ModeChoice | None
         typer.echo(f"error: no journal at {path} (nothing recorded here yet: 'bot run' "
                    "creates it; journal.url or BOT_JOURNAL__URL points elsewhere)", err=True)
         raise typer.Exit(1)
-    return open_journal(settings.journal.url), modes
+    return open_journal(settings.journal.url, bot_id=bot_id or settings.run.bot_id), modes
 
 
 def _modes_title(modes: list[TradeMode]) -> str:

@@ -34,7 +34,7 @@ def reconcile(config: ConfigOption = None) -> None:
     validate_for_live(settings)
     resources = Resources()
     try:
-        journal = open_live_journal(settings.journal.url, utc_now)
+        journal = open_live_journal(settings.journal.url, utc_now, settings.run.bot_id)
         gateway = build_live_gateway(settings, utc_now, resources.add)
         typer.echo(run_reconcile(gateway, journal, utc_now, settings).render())
     finally:

@@ -16,6 +16,18 @@ def check_symbols(value: str | None) -> str | None:
     return value
 
 
+def check_bot_id(value: str | None) -> str | None:
+    """``--bot-id``: a bot id as ``run.bot_id`` takes it."""
+    from bot.settings import parse_bot_id
+
+    if value is None:
+        return None
+    try:
+        return parse_bot_id(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 def check_symbol(value: str | None) -> str | None:
     """``--symbol``: exactly one id, returned as the Binance id (``BTC/USDT:USDT`` → BTCUSDT)."""
     if value is None:

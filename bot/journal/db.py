@@ -16,6 +16,11 @@ applied: the driver's own BEGIN is disabled and SQLAlchemy emits it. A connectio
 execution option ``BEGIN_IMMEDIATE`` starts with ``BEGIN IMMEDIATE``, taking the write lock up
 front: a transaction that reads then writes can otherwise fail at once with "database is
 locked" when another connection committed in between (no busy wait helps that case).
+
+For a database server (PostgreSQL) the pool is sized for one bot (its trading jobs, the
+dashboard's reads) and every connection is pinged when taken from the pool: a connection the
+server dropped (a restart, a failover, an idle timeout) is replaced there instead of failing
+the next write; connections are also recycled before typical idle timeouts close them.
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ BUSY_TIMEOUT_MS = 5000
 
 BEGIN_IMMEDIATE = "journal_begin_immediate"
 """Execution option: start the transaction with ``BEGIN IMMEDIATE`` (SQLite only)."""
+
+SERVER_POOL = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 30.0,
+               "pool_recycle": 1800, "pool_pre_ping": True}
+"""Pool settings for a database server: 5 kept, 10 more at peaks, pinged at checkout."""
+
+CONNECT_TIMEOUT_S = 10
+"""How long connecting to a database server may take before the attempt fails."""
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -82,7 +94,8 @@ def create_engine_for(url: str | URL) -> Engine:
     configured as described in the module docstring.
 
     Args:
-        url: SQLAlchemy URL, e.g. ``sqlite:///journal.db`` or ``sqlite:////abs/path.db``.
+        url: SQLAlchemy URL, e.g. ``sqlite:///journal.db``, ``sqlite:////abs/path.db`` or
+            ``postgresql+psycopg://user:password@host:5432/db``.
 
     Returns:
         A new ``Engine``; the caller owns it and should ``dispose()`` it when done.
@@ -91,10 +104,13 @@ def create_engine_for(url: str | URL) -> Engine:
     path = sqlite_file_path(parsed)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() != "sqlite":
+        connect_args = ({"connect_timeout": CONNECT_TIMEOUT_S}
+                        if parsed.get_backend_name() == "postgresql" else {})
+        return create_engine(parsed, connect_args=connect_args, **SERVER_POOL)
     engine = create_engine(parsed)
-    if parsed.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _configure_sqlite_connection)
-        event.listen(engine, "begin", _begin_sqlite_transaction)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine
 
 

@@ -40,6 +40,7 @@ class EventStore(JournalStore):
         """Journal a strategy signal and what the bot did with it (``SignalOutcome``)."""
         cluster = signal.cluster
         row = SignalRow(
+            bot_id=self._bot_id,
             symbol=to_exchange_id(signal.symbol),
             time=signal.created_at,
             mode=str(mode),
@@ -75,6 +76,7 @@ class EventStore(JournalStore):
     ) -> int:
         """Journal a risk decision (``RiskEventKind``: rejection, daily_loss_lock...)."""
         row = RiskEventRow(
+            bot_id=self._bot_id,
             time=at if at is not None else self._clock(),
             kind=kind,
             mode=None if mode is None else str(mode),
@@ -103,6 +105,7 @@ class EventStore(JournalStore):
     ) -> int:
         """Journal the account's equity now (or at ``at``); returns the snapshot's id."""
         row = EquitySnapshotRow(
+            bot_id=self._bot_id,
             time=at if at is not None else self._clock(),
             mode=str(mode),
             equity=equity,
@@ -123,15 +126,16 @@ class EventStore(JournalStore):
     def get_state(self, key: str) -> str | None:
         """The stored value of a durable flag, or ``None`` when unset."""
         with self._read() as session:
-            row = session.get(BotStateRow, key)
+            row = session.get(BotStateRow, (self._bot_id, key))
             return None if row is None else row.value
 
     def set_state(self, key: str, value: str) -> None:
         """Store a durable flag (committed before returning, so it survives a crash)."""
         with self._write() as session:
-            row = session.get(BotStateRow, key)
+            row = session.get(BotStateRow, (self._bot_id, key))
             if row is None:
-                session.add(BotStateRow(key=key, value=value, updated_at=self._clock()))
+                session.add(BotStateRow(bot_id=self._bot_id, key=key, value=value,
+                                        updated_at=self._clock()))
             else:
                 row.value = value
                 row.updated_at = self._clock()
@@ -146,12 +150,13 @@ class EventStore(JournalStore):
         """
         try:
             with self._write() as session:
-                row = session.get(BotStateRow, key, with_for_update=True)
+                row = session.get(BotStateRow, (self._bot_id, key), with_for_update=True)
                 if (None if row is None else row.value) != expected:
                     return False
                 if row is None:
                     if value is not None:
-                        session.add(BotStateRow(key=key, value=value, updated_at=self._clock()))
+                        session.add(BotStateRow(bot_id=self._bot_id, key=key, value=value,
+                                                updated_at=self._clock()))
                 elif value is None:
                     session.delete(row)
                 else:
@@ -163,7 +168,7 @@ class EventStore(JournalStore):
     def delete_state(self, key: str) -> None:
         """Remove a durable flag (no error when it was not set)."""
         with self._write() as session:
-            row = session.get(BotStateRow, key)
+            row = session.get(BotStateRow, (self._bot_id, key))
             if row is not None:
                 session.delete(row)
 
@@ -171,7 +176,7 @@ class EventStore(JournalStore):
                        since: datetime | None, *where: ColumnElement[bool]) -> list[_Record]:
         """Rows of ``row_type`` matching ``where`` (and from ``since`` on), oldest first,
         as records."""
-        query = select(row_type).where(*where)
+        query = select(row_type).where(row_type.bot_id == self._bot_id, *where)
         if since is not None:
             query = query.where(row_type.time >= since)
         query = query.order_by(row_type.time, row_type.id)

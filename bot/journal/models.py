@@ -10,6 +10,9 @@ Units and conventions, the same in every table:
 * ``trades.pnl`` is *net* realised PnL: fees already subtracted. ``trades.fees`` is the total
   paid (entry and exit), kept apart so gross PnL is ``pnl + fees``.
 * Nothing secret (API keys, signatures) is ever stored.
+* ``bot_id`` (``run.bot_id``) says which bot of a fleet sharing the database wrote a row:
+  trades, orders, signals, risk events, equity and durable state are each one bot's; fills
+  belong to their order. Rows from before bot ids existed are ``default``'s.
 """
 
 from __future__ import annotations
@@ -35,6 +38,16 @@ from bot.journal.base import Base
 _SYMBOL = 32
 _SHORT = 32
 _ID = 64
+_BOT = 64
+
+DEFAULT_BOT_ID = "default"
+"""The bot id of a bot that sets none, and of every row written before bot ids existed."""
+
+
+def _bot_id_column(*, primary_key: bool = False) -> Mapped[str]:
+    """The ``bot_id`` column: indexed, ``default`` for rows that had none."""
+    return mapped_column(String(_BOT), primary_key=primary_key, index=not primary_key,
+                         default=DEFAULT_BOT_ID, server_default=DEFAULT_BOT_ID)
 
 
 class TradeMode(StrEnum):
@@ -111,6 +124,7 @@ class TradeRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[str] = _bot_id_column()
     symbol: Mapped[str] = mapped_column(String(_SYMBOL))
     side: Mapped[str] = mapped_column(String(8))
     mode: Mapped[str] = mapped_column(String(16), index=True)
@@ -142,6 +156,7 @@ class OrderRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[str] = _bot_id_column()
     client_order_id: Mapped[str] = mapped_column(String(_ID), unique=True)
     exchange_order_id: Mapped[str | None] = mapped_column(String(_ID), index=True)
     symbol: Mapped[str] = mapped_column(String(_SYMBOL))
@@ -190,6 +205,7 @@ class SignalRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[str] = _bot_id_column()
     symbol: Mapped[str] = mapped_column(String(_SYMBOL))
     time: Mapped[datetime] = mapped_column(index=True)
     mode: Mapped[str] = mapped_column(String(16))
@@ -213,6 +229,7 @@ class RiskEventRow(Base):
     __table_args__ = (CheckConstraint(_in("mode", TradeMode), name="mode"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[str] = _bot_id_column()
     time: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(_SHORT), index=True)
     mode: Mapped[str | None] = mapped_column(String(16))
@@ -231,6 +248,7 @@ class EquitySnapshotRow(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bot_id: Mapped[str] = _bot_id_column()
     time: Mapped[datetime] = mapped_column()
     mode: Mapped[str] = mapped_column(String(16))
     equity: Mapped[float] = mapped_column(Float)
@@ -244,6 +262,7 @@ class BotStateRow(Base):
 
     __tablename__ = "bot_state"
 
+    bot_id: Mapped[str] = _bot_id_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()

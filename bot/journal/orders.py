@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.journal.errors import DuplicateClientOrderId, NotInJournal
@@ -30,6 +30,7 @@ class OrderStore(JournalStore):
         now = self._clock()
         row = OrderRow(**row_values(order, symbol=to_exchange_id(order.symbol),
                                     side=str(order.side), mode=str(order.mode),
+                                    bot_id=self._bot_id,
                                     filled_quantity=0.0, created_at=now, updated_at=now))
         try:
             return self._insert(row)
@@ -66,9 +67,7 @@ class OrderStore(JournalStore):
         }
         changes.update({key: value for key, value in optional.items() if value is not None})
         with self._write() as session:
-            row = session.scalars(
-                select(OrderRow).where(OrderRow.client_order_id == client_order_id)
-            ).one_or_none()
+            row = session.scalars(self._by_client_id(client_order_id)).one_or_none()
             if row is None:
                 raise NotInJournal(f"no order with client order id {client_order_id!r}")
             for key, value in changes.items():
@@ -79,14 +78,19 @@ class OrderStore(JournalStore):
     def find_order(self, client_order_id: str) -> OrderRecord | None:
         """The order with this client order id, or ``None``."""
         with self._read() as session:
-            row = session.scalars(
-                select(OrderRow).where(OrderRow.client_order_id == client_order_id)
-            ).one_or_none()
+            row = session.scalars(self._by_client_id(client_order_id)).one_or_none()
             return None if row is None else OrderRecord.from_row(row)
+
+    def _by_client_id(self, client_order_id: str) -> Select[OrderRow]:
+        """This bot's order with this client order id."""
+        return select(OrderRow).where(OrderRow.client_order_id == client_order_id,
+                                      OrderRow.bot_id == self._bot_id)
 
     def orders_for_trade(self, trade_id: int) -> list[OrderRecord]:
         """Orders linked to a trade, oldest first."""
-        query = select(OrderRow).where(OrderRow.trade_id == trade_id).order_by(OrderRow.id)
+        query = (select(OrderRow)
+                 .where(OrderRow.trade_id == trade_id, OrderRow.bot_id == self._bot_id)
+                 .order_by(OrderRow.id))
         with self._read() as session:
             return [OrderRecord.from_row(row) for row in session.scalars(query)]
 
@@ -132,7 +136,8 @@ class OrderStore(JournalStore):
     def _order_exists(self, order_id: int) -> bool:
         """Whether an order with this journal id exists."""
         with self._read() as session:
-            return session.get(OrderRow, order_id) is not None
+            row = session.get(OrderRow, order_id)
+            return row is not None and row.bot_id == self._bot_id
 
     def _find_fill_id(self, order_id: int, exchange_trade_id: str | None) -> int | None:
         """Id of the fill already journaled for this order and exchange trade id."""

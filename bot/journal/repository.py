@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.clock import utc_now as system_clock
 from bot.journal.events import EventStore
+from bot.journal.models import DEFAULT_BOT_ID
 from bot.journal.orders import OrderStore
 from bot.journal.trades import TradeStore
 
@@ -24,6 +25,9 @@ class JournalRepository(OrderStore, TradeStore, EventStore):
         session_factory: from ``bot.journal.db.make_session_factory``.
         clock: supplies ``created_at``/``updated_at`` and default event times; a backtest
             passes its simulated clock.
+        bot_id: the bot whose rows it writes and reads (``run.bot_id``); bots sharing one
+            database never see each other's trades, orders, signals, risk events, equity or
+            durable state.
 
     Example:
         >>> engine = create_engine_for("sqlite:///journal.db")  # doctest: +SKIP
@@ -31,8 +35,10 @@ class JournalRepository(OrderStore, TradeStore, EventStore):
     """
 
 
-def open_journal(url: str, clock: Clock = system_clock) -> JournalRepository:
-    """Upgrade the database at ``url`` to the newest schema, then open a repository on it.
+def open_journal(url: str, clock: Clock = system_clock,
+                 bot_id: str = DEFAULT_BOT_ID) -> JournalRepository:
+    """Upgrade the database at ``url`` to the newest schema, then open bot ``bot_id``'s
+    repository on it.
 
     What the bot does at every start (and ``bot journal`` before reading), so nobody ever
     works against an old schema.
@@ -41,4 +47,4 @@ def open_journal(url: str, clock: Clock = system_clock) -> JournalRepository:
     from bot.journal.migrate import upgrade_to_head
 
     upgrade_to_head(url)
-    return JournalRepository(make_session_factory(create_engine_for(url)), clock)
+    return JournalRepository(make_session_factory(create_engine_for(url)), clock, bot_id)

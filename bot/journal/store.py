@@ -1,7 +1,8 @@
 """The shared core of the journal's stores: sessions, the clock, one-transaction writes.
 
 Each write is one transaction committed before the method returns, so a crash never loses a
-write that returned.
+write that returned. A store is one bot's (``bot_id``): it stamps every row it writes with that
+id and reads only rows bearing it, so bots sharing a database never see each other's.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock
 from bot.clock import utc_now as system_clock
 from bot.journal.db import BEGIN_IMMEDIATE
+from bot.journal.models import DEFAULT_BOT_ID
 
 # Exchange error texts (ccxt puts the request URL in some) may carry a request signature or a
 # key; the journal must never hold one, so free-text fields fed from errors pass through here.
@@ -47,17 +49,25 @@ def redact(text: str | None) -> str | None:
 
 
 class JournalStore:
-    """Base of the journal's stores: holds the session factory and the clock.
+    """Base of the journal's stores: holds the session factory, the clock and the bot id.
 
     Args:
         session_factory: from ``bot.journal.db.make_session_factory``.
         clock: supplies ``created_at``/``updated_at`` and default event times; a backtest
             passes its simulated clock.
+        bot_id: the bot whose rows this store writes and reads (``run.bot_id``).
     """
 
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock = system_clock) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock = system_clock,
+                 bot_id: str = DEFAULT_BOT_ID) -> None:
         self._sessions = session_factory
         self._clock = clock
+        self._bot_id = bot_id
+
+    @property
+    def bot_id(self) -> str:
+        """The bot whose rows this store writes and reads."""
+        return self._bot_id
 
     @contextmanager
     def _write(self) -> Iterator[Session]:

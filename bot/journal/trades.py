@@ -26,6 +26,7 @@ class TradeStore(JournalStore):
         """
         row = TradeRow(**row_values(trade, symbol=to_exchange_id(trade.symbol),
                                     side=str(trade.side), mode=str(trade.mode),
+                                    bot_id=self._bot_id,
                                     status=str(TradeStatus.OPEN)))
         try:
             return self._insert(row)
@@ -37,7 +38,8 @@ class TradeStore(JournalStore):
 
     def _trade_with_client_id(self, client_order_id: str) -> int | None:
         """Id of the trade whose entry order has this client order id."""
-        query = select(TradeRow.id).where(TradeRow.client_order_id == client_order_id)
+        query = select(TradeRow.id).where(TradeRow.client_order_id == client_order_id,
+                                          TradeRow.bot_id == self._bot_id)
         with self._read() as session:
             return session.scalars(query).one_or_none()
 
@@ -105,13 +107,14 @@ class TradeStore(JournalStore):
         with self._write() as session:
             result = session.execute(
                 update(TradeRow)
-                .where(TradeRow.id == trade_id, TradeRow.status == str(TradeStatus.OPEN))
+                .where(TradeRow.id == trade_id, TradeRow.status == str(TradeStatus.OPEN),
+                       TradeRow.bot_id == self._bot_id)
                 .values(**values)
                 .returning(TradeRow.id)
             )
             changed = result.scalar_one_or_none() is not None
             row = session.get(TradeRow, trade_id, populate_existing=True)
-            if row is None:
+            if row is None or row.bot_id != self._bot_id:
                 raise NotInJournal(f"no trade with id {trade_id}")
             if not changed:
                 raise JournalError(f"trade {trade_id} is {row.status}, not open")
@@ -121,7 +124,7 @@ class TradeStore(JournalStore):
         """One trade by id, or ``None``."""
         with self._read() as session:
             row = session.get(TradeRow, trade_id)
-            return None if row is None else TradeRecord.from_row(row)
+            return None if row is None or row.bot_id != self._bot_id else TradeRecord.from_row(row)
 
     def list_trades(
         self,
@@ -136,7 +139,7 @@ class TradeStore(JournalStore):
 
         ``since``/``until`` bound the entry time (inclusive / exclusive).
         """
-        query = select(TradeRow)
+        query = select(TradeRow).where(TradeRow.bot_id == self._bot_id)
         if symbol is not None:
             query = query.where(TradeRow.symbol == to_exchange_id(symbol))
         if since is not None:

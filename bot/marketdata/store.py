@@ -376,7 +376,11 @@ def _sqlite_insert_or_ignore(conn: Connection, table: Table,
 
 
 def _insert_ignoring_repeats(conn: Connection, table: Any, rows: Iterable[dict[str, Any]]) -> int:
-    """INSERT skipping rows that violate a unique key; returns the number inserted."""
+    """INSERT skipping rows that violate a unique key; returns the number inserted.
+
+    The count comes from ``RETURNING`` (one row back per row inserted): a driver's
+    ``rowcount`` after a batched insert is not the number of rows (psycopg reports 0).
+    """
     statement: Insert
     dialect = conn.dialect.name
     if dialect == "sqlite":
@@ -385,8 +389,12 @@ def _insert_ignoring_repeats(conn: Connection, table: Any, rows: Iterable[dict[s
         statement = postgresql.insert(table).on_conflict_do_nothing()
     else:  # pragma: no cover - other back ends: plain INSERT (repeats would fail loudly)
         statement = insert(table)
-    result = conn.execute(statement, list(rows))
-    return max(int(result.rowcount), 0)
+    batch = list(rows)
+    if not batch:
+        return 0
+    first_key = next(iter(table.primary_key.columns))
+    result = conn.execute(statement.returning(first_key), batch)
+    return len(result.all())
 
 
 def _ranged(query: _AnySelect, column: Any, start_ms: int | None,

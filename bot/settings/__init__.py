@@ -24,6 +24,7 @@ from bot.settings.models import (
     SimSettings,
     StrategySettings,
     WebSettings,
+    parse_bot_id,
     parse_symbols,
 )
 from bot.settings.safety import (
@@ -57,6 +58,7 @@ __all__ = [
     "find_config_file",
     "load_settings",
     "masked_dump",
+    "parse_bot_id",
     "parse_symbols",
     "validate_for_live",
 ]

@@ -38,6 +38,8 @@ Venue = Literal["binance", "bybit", "okx"]
 _SYMBOL_RE = re.compile(r"^[A-Z0-9]{2,40}$")
 # ``scheme://user:password@host`` (scheme optional, for URLs too broken to validate): the
 # password part, hidden wherever a URL is shown.
+# A bot id: what the journal's bot_id column (64 characters) and a log line can hold plainly.
+_BOT_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _JOURNAL_BACKENDS = frozenset({"sqlite", "postgresql"})
 _URL_PASSWORD_RE = re.compile(r"(?P<head>[^/@:\s]+:)[^/@\s]+(?P<tail>@)")
 
@@ -300,6 +302,13 @@ class RunSettings(_Section):
     mode: RunMode = "paper"
     close_positions_on_stop: bool = False
     duration: float = Field(default=0.0, ge=0, le=31_536_000)  # seconds (a year); 0 = until stopped
+    # Names the bot in a fleet sharing one journal database: its rows, risk state and run lock.
+    bot_id: str = "default"
+
+    @field_validator("bot_id", mode="before")
+    @classmethod
+    def _check_bot_id(cls, value: object) -> object:
+        return parse_bot_id(value)
 
     @field_validator("symbols", mode="before")
     @classmethod
@@ -312,6 +321,20 @@ class RunSettings(_Section):
         if isinstance(value, str) and value.strip().lower() in get_args(RunMode):
             return value.strip().lower()
         return value
+
+
+def parse_bot_id(value: object) -> str:
+    """A bot id, surrounding spaces removed.
+
+    Raises:
+        ValueError: not 1 to 64 letters, digits, ``_``, ``.`` or ``-`` starting with a letter
+            or a digit.
+    """
+    text = value.strip() if isinstance(value, str) else value
+    if not isinstance(text, str) or not _BOT_ID_RE.match(text):
+        raise ValueError("expected a bot id of 1 to 64 letters, digits, '_', '.' or '-' "
+                         f"(starting with a letter or digit), got {value!r}")
+    return text
 
 
 def parse_symbols(value: object) -> list[str]:

@@ -15,6 +15,7 @@ from bot.domain import Liquidation, LiquidationCluster, MarkPrice
 from bot.execution import PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
+    DEFAULT_BOT_ID,
     JournalRepository,
     TradeMode,
     create_engine_for,
@@ -107,16 +108,18 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               hunter: LiquidationHunter | None = None, deferred: bool = False,
               symbols: tuple[str, ...] = (SYMBOL,),
               exchange_blocked: Callable[[], str | None] | None = None,
-              projected: Callable[[str], Sequence[LiquidationCluster]] | None = None) -> Rig:
-    """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
+              projected: Callable[[str], Sequence[LiquidationCluster]] | None = None,
+              url: str | None = None, bot_id: str = DEFAULT_BOT_ID) -> Rig:
+    """A loop over a real heatmap, paper venue, risk engine and migrated journal (a SQLite
+    file in ``tmp_path`` unless ``url`` names another database), as bot ``bot_id``.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
     timed by the rig's clock).
     """
     clock = ManualClock()
-    url = f"sqlite:///{tmp_path / 'journal.db'}"
+    url = url or f"sqlite:///{tmp_path / 'journal.db'}"
     upgrade_to_head(url)
-    journal = JournalRepository(make_session_factory(create_engine_for(url)), clock)
+    journal = JournalRepository(make_session_factory(create_engine_for(url)), clock, bot_id)
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
     prices = ScriptedPrices(clock)
     venue = PaperExecution(PaperConfig(), clock)

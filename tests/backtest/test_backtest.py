@@ -4,6 +4,7 @@ look-ahead, grids equal to single runs."""
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,24 +27,29 @@ def _settings(**overrides: object) -> Settings:
     return load_settings(None, {"run.symbols": ",".join(SYMBOLS), **overrides}, env={})
 
 
-def _run(db: Path, journal: Path, settings: Settings | None = None) -> BacktestReport:
+def _url(journal: Path | str) -> str:
+    """A journal given as a SQLite file path, or already as a URL (PostgreSQL)."""
+    return journal if isinstance(journal, str) else f"sqlite:///{journal}"
+
+
+def _run(db: Path, journal: Path | str, settings: Settings | None = None) -> BacktestReport:
     engine = create_engine_for(f"sqlite:///{db}")
     try:
         return run_backtest(settings or _settings(), HistoryStore(engine), REQUEST,
-                            f"sqlite:///{journal}")
+                            _url(journal))
     finally:
         engine.dispose()
 
 
-def _trades(journal: Path) -> list[TradeRecord]:
-    return open_journal(f"sqlite:///{journal}").list_trades(mode=TradeMode.BACKTEST)
+def _trades(journal: Path | str) -> list[TradeRecord]:
+    return open_journal(_url(journal)).list_trades(mode=TradeMode.BACKTEST)
 
 
 def test_a_simulator_recording_backtests_end_to_end_with_trades(sim_db: Path,
-                                                               tmp_path: Path) -> None:
-    report = _run(sim_db, tmp_path / "journal.db")
+                                                               journal_url: str) -> None:
+    report = _run(sim_db, journal_url)
 
-    trades = _trades(tmp_path / "journal.db")
+    trades = _trades(journal_url)
     assert report.summary.closed_trades > 0
     assert len(trades) == report.summary.closed_trades + report.summary.open_trades
     assert {t.mode for t in trades} == {TradeMode.BACKTEST}
@@ -66,15 +72,17 @@ def test_the_same_data_and_settings_give_byte_identical_results(sim_db: Path,
 
 
 def test_a_rerun_into_the_same_journal_replaces_the_previous_backtest(
-    sim_db: Path, tmp_path: Path
+    sim_db: Path, journal_url: str
 ) -> None:
-    first = _run(sim_db, tmp_path / "journal.db")
-    trades_before = _trades(tmp_path / "journal.db")
+    first = _run(sim_db, journal_url)
+    trades_before = _trades(journal_url)
 
-    second = _run(sim_db, tmp_path / "journal.db")
+    second = _run(sim_db, journal_url)
 
     assert first.to_json() == second.to_json()
-    assert _trades(tmp_path / "journal.db") == trades_before
+    # Same trades; PostgreSQL's sequences never hand out a deleted row's id again.
+    assert [replace(t, id=0) for t in _trades(journal_url)] == [
+        replace(t, id=0) for t in trades_before]
 
 
 def test_appending_future_events_never_changes_an_earlier_decision(sim_db: Path,

@@ -1,9 +1,9 @@
-"""Fixtures for the journal tests: a real SQLite file per test, migrated by real Alembic."""
+"""Fixtures for the journal tests: a real database per test (a SQLite file, and a PostgreSQL
+database: ``journal_url`` runs each test on both), migrated by real Alembic."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -14,14 +14,14 @@ from .builders import FakeClock
 
 
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """URL of a SQLite file that does not exist yet (in a directory that does not either)."""
-    return f"sqlite:///{tmp_path / 'data' / 'journal.db'}"
+def db_url(journal_url: str) -> str:
+    """URL of an empty database (for SQLite, a file in a directory not created yet)."""
+    return journal_url
 
 
 @pytest.fixture
 def migrated_url(db_url: str) -> str:
-    """URL of a SQLite file upgraded to the newest schema."""
+    """URL of a database upgraded to the newest schema."""
     upgrade_to_head(db_url)
     return db_url
 

@@ -1,4 +1,5 @@
-"""The engine factory's SQLite settings and the UTC column type, on real files."""
+"""The engine factory's settings and the UTC column type, on real SQLite files and a real
+PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.journal import create_engine_for, make_session_factory
 from bot.journal.models import BotStateRow, FillRow, TradeRow
+from tests.support.databases import sqlite_only
 
 from .builders import T0
 
 
+@sqlite_only
 @pytest.mark.parametrize(
     ("pragma", "expected"),
     [
@@ -72,6 +75,7 @@ def test_datetimes_come_back_timezone_aware_utc(engine: Engine, stored: datetime
     assert loaded == stored
 
 
+@sqlite_only
 def test_stored_text_is_utc_whatever_the_offset_given(engine: Engine) -> None:
     new_york = datetime(2026, 3, 1, 9, 0, tzinfo=timezone(timedelta(hours=-5)))
     with make_session_factory(engine).begin() as session:
@@ -113,6 +117,7 @@ def test_check_constraints_refuse_unknown_trade_vocabulary(
         session.add(trade)
 
 
+@sqlite_only
 def test_sqlalchemy_emits_begin_so_ddl_is_transactional(engine: Engine) -> None:
     with engine.connect() as connection:
         transaction = connection.begin()

@@ -89,8 +89,10 @@ def test_sigkilled_writer_loses_no_reported_commit(
 
     engine = create_engine_for(migrated_url)
     try:
-        with engine.connect() as connection:
-            integrity = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
+        integrity = ["ok"]  # a server checks its own files; a SQLite file is checked here
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                integrity = connection.exec_driver_sql("PRAGMA integrity_check").scalars().all()
         with make_session_factory(engine)() as session:
             order_ids = set(session.scalars(select(OrderRow.id)))
             snapshot_ids = set(session.scalars(select(EquitySnapshotRow.id)))

@@ -9,20 +9,23 @@ import sys
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 import bot.marketdata.models  # noqa: F401 - its tables are part of the schema
 from bot.journal import (
+    JournalRepository,
     create_engine_for,
     current_revision,
     downgrade_to,
     head_revision,
+    make_session_factory,
     upgrade_to_head,
 )
 from bot.journal.base import Base
-from bot.journal.migrate import migrations_directory
+from bot.journal.migrate import alembic_config, migrations_directory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -64,6 +67,34 @@ def test_downgrade_to_base_then_upgrade_again_round_trips(migrated_url: str) -> 
 
     assert schema_diff(migrated_url) == []
     assert current_revision(migrated_url) == head_revision()
+
+
+def test_rows_from_before_bot_ids_become_the_default_bots(db_url: str) -> None:
+    command.upgrade(alembic_config(db_url), "0005")
+    engine = create_engine_for(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(
+                "INSERT INTO trades (symbol, side, mode, status, entry_time, entry_price, "
+                "quantity, fees, client_order_id) VALUES ('BTCUSDT', 'long', 'paper', 'open', "
+                "'2026-01-02 03:04:05', 90000, 0.01, 0, 'lhpen-BTCUSDT-1')"))
+            connection.execute(text(
+                "INSERT INTO bot_state (key, value, updated_at) "
+                "VALUES ('paper.default.risk.daily_loss_lock', '2026-01-02', '2026-01-02')"))
+        upgrade_to_head(db_url)
+        default = JournalRepository(make_session_factory(engine))
+        other = JournalRepository(make_session_factory(engine), bot_id="beta")
+
+        [trade] = default.open_trades()
+        assert trade.client_order_id == "lhpen-BTCUSDT-1"
+        assert default.get_state("paper.default.risk.daily_loss_lock") == "2026-01-02"
+        assert other.open_trades() == []
+        assert other.get_state("paper.default.risk.daily_loss_lock") is None
+        other.set_state("paper.default.risk.daily_loss_lock", "2026-01-03")  # its own row
+        assert default.get_state("paper.default.risk.daily_loss_lock") == "2026-01-02"
+    finally:
+        engine.dispose()
+    assert schema_diff(db_url) == []
 
 
 def test_upgrade_twice_is_a_no_op(migrated_url: str) -> None:

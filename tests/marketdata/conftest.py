@@ -1,4 +1,4 @@
-"""Fixtures: migrated SQLite stores and a recording of the simulated market."""
+"""Fixtures: migrated stores (SQLite and PostgreSQL) and a recording of the simulated market."""
 
 from __future__ import annotations
 
@@ -22,9 +22,10 @@ def make_store(path: Path) -> HistoryStore:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[HistoryStore]:
-    """An empty store in a fresh file."""
-    made = make_store(tmp_path / "history.db")
+def store(journal_url: str) -> Iterator[HistoryStore]:
+    """An empty store in a fresh database (each test runs on SQLite and on PostgreSQL)."""
+    upgrade_to_head(journal_url)
+    made = HistoryStore(create_engine_for(journal_url))
     yield made
     made.engine.dispose()
 

@@ -78,7 +78,7 @@ class LiveJournal(JournalRepository):
         """Orders of ``mode`` whose status may not be final (pending, unknown, open), oldest
         first."""
         query = (select(OrderRow)
-                 .where(OrderRow.mode == str(mode),
+                 .where(OrderRow.mode == str(mode), OrderRow.bot_id == self.bot_id,
                         OrderRow.status.in_([str(s) for s in OPEN_STATUSES]))
                  .order_by(OrderRow.id))
         with self._read() as session:
@@ -93,8 +93,7 @@ class LiveJournal(JournalRepository):
             NotInJournal: no order has this client order id.
         """
         with self._write() as session:
-            row = session.scalars(select(OrderRow).where(
-                OrderRow.client_order_id == client_order_id)).one_or_none()
+            row = session.scalars(self._by_client_id(client_order_id)).one_or_none()
             if row is None:
                 raise NotInJournal(f"no order with client order id {client_order_id!r}")
             row.type = order_type

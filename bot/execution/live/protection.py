@@ -16,6 +16,7 @@ from bot.domain import OrderSide, PositionSide
 from bot.errors import OrderNotFound
 from bot.exchange import BinanceGateway, ExchangeOrder, StopKind
 from bot.exchange import OrderStatus as ExchangeStatus
+from bot.execution.client_ids import MAX_CLIENT_ID
 from bot.journal import (
     JournalRepository,
     NewOrder,
@@ -28,7 +29,6 @@ from bot.journal import OrderStatus as JournalStatus
 
 log = logging.getLogger(__name__)
 
-MAX_CLIENT_ID = 36  # Binance: ^[.A-Z:/a-z0-9_-]{1,36}$
 STOP_SUFFIX = "sl"
 TAKE_PROFIT_SUFFIX = "tp"
 EMERGENCY_EXIT_SUFFIX = "xc"

@@ -1,10 +1,11 @@
-"""The live venue against the simulator: entry, protection, exits, polling."""
+"""The live venue against the simulator: entry, protection, exits, polling; each test on a
+SQLite and on a PostgreSQL journal."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.app.live import LiveJournal
+from bot.app.live import LiveJournal, open_live_journal
 from bot.domain import PositionSide
 from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
@@ -23,6 +24,12 @@ from tests.execution.live.helpers import (
 )
 
 NEW_ORDER = "POST /fapi/v1/order"
+
+
+@pytest.fixture
+def journal(journal_url: str) -> LiveJournal:
+    """The live journal on each database (overrides the SQLite-only one of the conftest)."""
+    return open_live_journal(journal_url, utc_now)
 
 
 def _open_ids(gateway: BinanceGateway) -> set[str | None]:

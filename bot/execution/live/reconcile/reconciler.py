@@ -21,6 +21,7 @@ from datetime import datetime
 from bot.domain import ClosedPosition, OrderSide, PositionSide, to_epoch_ms
 from bot.errors import BotError, OrderNotFound
 from bot.exchange import BinanceGateway, ExchangeOrder, ExchangePosition
+from bot.execution.client_ids import with_bot_tag
 from bot.execution.live.guard import ExchangeGuard
 from bot.execution.live.inflight import InFlightEntries, InFlightEntry
 from bot.execution.live.journal import LiveJournal, journal_exit_fill, open_trade_for_entry
@@ -333,7 +334,8 @@ class Reconciler:
         sign = position.side.sign
         stop = position.entry_price * (1 - sign * p.stop_loss_pct / 100)
         target = position.entry_price * (1 + sign * p.take_profit_pct / 100)
-        entry_id = f"lhladopt-{position.symbol}-{to_epoch_ms(self._clock())}"[-36:]
+        entry_id = with_bot_tag(f"lhladopt-{position.symbol}-{to_epoch_ms(self._clock())}",
+                                self._journal.bot_id)
         trade_id = self._journal.open_trade(NewTrade(
             symbol=position.symbol, side=position.side, mode=TradeMode.LIVE,
             entry_time=self._clock(), entry_price=position.entry_price,
