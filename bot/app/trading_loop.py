@@ -128,6 +128,7 @@ class TradingLoop:
         self._stale: frozenset[str] = frozenset()
         self._stopping = False
         self._closed_trades = 0
+        self._held: dict[str, tuple[Position, OpenPosition]] = {}
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -143,16 +144,20 @@ class TradingLoop:
             log.warning("mark prices unavailable: %s", exc)
             return
         with self._lock:
+            received = self._clock()  # one reading for the whole poll's arrivals
+            # Bound once: this runs for every symbol every second (a backtest: millions).
+            known, seen_at = self._marks, self._seen_at
+            update_price, on_mark = self._heatmap.update_price, self._venue.on_mark_price
             for symbol in self._symbols:
                 mark = marks.get(symbol)
                 if mark is None:
                     continue
-                previous = self._marks.get(symbol)
+                previous = known.get(symbol)
                 if previous is None or mark.timestamp != previous.timestamp:
-                    self._seen_at[symbol] = self._clock()  # a new price, on the bot's clock
-                self._marks[symbol] = mark
-                self._heatmap.update_price(symbol, mark.price)
-                for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
+                    seen_at[symbol] = received  # a new price, on the bot's clock
+                known[symbol] = mark
+                update_price(symbol, mark.price)
+                for closed in on_mark(symbol, mark.price, mark.timestamp):
                     self._record_exit(closed)
 
     def run_signals(self) -> None:
@@ -266,17 +271,30 @@ class TradingLoop:
         mark = self._marks.get(symbol)
         if mark is None:
             return None
-        held = None
-        if position is not None:
-            held = OpenPosition(
-                symbol=symbol, side=position.side, entry_price=position.entry_price,
-                quantity=position.quantity, stop_price=position.stop_price,
-                take_profit_price=position.take_profit_price,
-                target_cluster_price=position.target_cluster_price,
-            )
-        snapshot = MarketSnapshot(symbol=symbol, clusters=self._heatmap.get_clusters(symbol),
+        held = None if position is None else self._strategy_view(position)
+        reads_clusters = held is None or self._strategy.exit_reads_clusters
+        clusters = self._heatmap.get_clusters(symbol) if reads_clusters else ()
+        snapshot = MarketSnapshot(symbol=symbol, clusters=clusters,
                                   mark_price=mark.price, now=self._clock(), position=held)
         return self._strategy.decide(snapshot)
+
+    def _strategy_view(self, position: Position) -> OpenPosition:
+        """The strategy's view of ``position``, built once per position object.
+
+        Positions are frozen, so the view of the same object never changes; supervision asks
+        for it every second of every open position.
+        """
+        cached = self._held.get(position.symbol)
+        if cached is not None and cached[0] is position:
+            return cached[1]
+        held = OpenPosition(
+            symbol=position.symbol, side=position.side, entry_price=position.entry_price,
+            quantity=position.quantity, stop_price=position.stop_price,
+            take_profit_price=position.take_profit_price,
+            target_cluster_price=position.target_cluster_price,
+        )
+        self._held[position.symbol] = (position, held)
+        return held
 
     def _enter(self, intent: EntryIntent) -> None:
         mark = self._marks[intent.symbol]

@@ -35,6 +35,7 @@ from bot.journal.models import (
     TradeStatus,
 )
 from bot.journal.records import (
+    EquitySample,
     EquitySnapshotRecord,
     FillRecord,
     NewOrder,
@@ -50,6 +51,7 @@ from bot.journal.summary import JournalSummary, SymbolSummary, summarize
 __all__ = [
     "Clock",
     "DuplicateClientOrderId",
+    "EquitySample",
     "EquitySnapshotRecord",
     "FillRecord",
     "JournalError",
