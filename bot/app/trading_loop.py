@@ -29,6 +29,7 @@ from bot.errors import BotError, IpBanned, TemporaryExchangeError, UnknownOrderO
 from bot.execution import ExecutionVenue
 from bot.heatmap import HeatmapHealth
 from bot.journal import JournalUnavailable, OrderPurpose, OrderStatus, SignalOutcome
+from bot.notify import EventName
 from bot.risk import RiskContext, RiskEngine
 from bot.symbols import to_exchange_id
 from strategies.base import MarketSnapshot, OpenPosition, Strategy
@@ -236,6 +237,10 @@ class TradingLoop:
             self._risk.set_kill_switch(on, reason)
             self._log.risk_event("kill_switch", "kill switch " + ("on" if on else "off"),
                                  detail=reason)
+
+    def announce(self, event: EventName, detail: str | None = None) -> None:
+        """Notify ``event`` (the runner's ``start``, ``stop`` and job ``error``s)."""
+        self._log.announce(event, detail)
 
     def kill_switch_on(self) -> bool:
         """Whether the risk kill switch refuses entries now."""
