@@ -60,8 +60,15 @@ def optimize(
 
     overrides: dict[str, object] = {"run.symbols": symbols} if symbols else {}
     settings = load(config, overrides)
+    if not 0 < len(study.strip()) <= 128:
+        raise ConfigError(f"--study: expected a name of 1 to 128 characters, got {study!r}")
     storage_url = _storage(storage, settings.journal.url)
     params = parse_params(param or list(DEFAULT_PARAMS))
+    first_asked, last_asked = parse_moment(start, "--from"), parse_moment(end, "--to")
+    train_for = None if train is None else parse_duration(train, "--train")
+    test_for = None if test is None else parse_duration(test, "--test")
+    if (train_for is None) != (test_for is None):
+        raise ConfigError("--train and --test go together (walk-forward needs both)")
     store_url = database_url(db, settings)
     ids = [to_exchange_id(s) for s in settings.run.symbols]
     with open_store(store_url) as store:
@@ -69,11 +76,8 @@ def optimize(
         if span is None:
             raise ConfigError(f"no recorded mark prices for {', '.join(ids)}; record some "
                               "(bot record) or import candles (bot data import-prices)")
-        first = parse_moment(start, "--from") or from_epoch_ms(span[0])
-        last = parse_moment(end, "--to") or from_epoch_ms(span[1] + 1)
-        folds = walk_forward(first, last,
-                             None if train is None else parse_duration(train, "--train"),
-                             None if test is None else parse_duration(test, "--test"))
+        folds = walk_forward(first_asked or from_epoch_ms(span[0]),
+                             last_asked or from_epoch_ms(span[1] + 1), train_for, test_for)
         search = Search(study, storage_url, trials, params, folds, ids, config, overrides,
                         seed)
 
