@@ -101,7 +101,8 @@ def configure_logging(level: str, secrets: Iterable[str] = (), *,
     root.addHandler(handler)
     root.setLevel(level)
     # Libraries' own chatter stays at WARNING unless we debug.
-    for noisy in ("websocket", "websockets", "urllib3", "apscheduler", "alembic"):
+    for noisy in ("websocket", "websockets", "urllib3", "apscheduler", "alembic", "httpx",
+                  "httpcore"):
         logging.getLogger(noisy).setLevel(level if level == "DEBUG" else "WARNING")
 
 

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
 from bot.domain import EntryIntent, EntryRefusal, ExitIntent, LiquidationCluster, PositionSide
 from bot.symbols import to_exchange_id
@@ -102,6 +103,12 @@ class Strategy(ABC):
     (why to close an open position); :meth:`decide` routes a snapshot to the right one.
     Both hooks must be pure: no I/O, no clock reads, no mutation of the snapshot.
     """
+
+    exit_reads_clusters: ClassVar[bool] = True
+    """Whether :meth:`exit_reason` looks at ``snapshot.clusters``. A strategy whose exits
+    depend on the position and the mark price alone says False, and the trading loop then
+    supervises its positions without asking the heatmap (a backtest supervises every
+    simulated second, and building the clusters was most of its cost)."""
 
     def decide(self, snapshot: MarketSnapshot) -> Intent | None:
         """Return the intent for ``snapshot``: an entry when flat, an exit when open, or None.

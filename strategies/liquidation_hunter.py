@@ -80,6 +80,9 @@ class LiquidationHunter(Strategy):
     into entry and exit intents without touching any source.
     """
 
+    # Exits follow the position's own levels (stop, target cluster price, take profit).
+    exit_reads_clusters = False
+
     def __init__(
         self,
         *,

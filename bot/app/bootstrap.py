@@ -18,6 +18,7 @@ from pydantic import SecretStr
 
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.market_session import paper_session
+from bot.app.notifications import build_notifier
 from bot.app.run_lock import ApiKeyLock, RunLock, lock_directory
 from bot.app.runner import BotRunner, JobIntervals
 from bot.app.trade_log import TradeLog
@@ -348,6 +349,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         lock = RunLock(journal, clock, where=where)
         lock.acquire()
         resources.add(lock.release)
+        notifier = build_notifier(settings, resources.add)
         if use_sim:
             sim = start_simulator(settings, clock)
             resources.add(sim.stop)
@@ -363,7 +365,9 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             take_key_lock(settings, clock, resources)
-            venue = build_live_venue(settings, journal, clock, resources.add, gate=gate)
+            venue = build_live_venue(
+                settings, journal, clock, resources.add, gate=gate,
+                on_halt=lambda why: notifier.notify("halt", clock(), {"detail": why}))
         else:
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
@@ -378,7 +382,7 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
             venue=venue,
-            trade_log=TradeLog(journal, mode, clock, writes), clock=clock,
+            trade_log=TradeLog(journal, mode, clock, writes, notifier), clock=clock,
             exchange_blocked=gate.blocked_reason,
             projected=(heatmap.get_projected_levels
                        if settings.strategy.cluster_source != "realized" else None),

@@ -83,7 +83,8 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
                      register_closer: Callable[[Callable[[], None]], None], *,
                      crash_point: CrashPoint = no_crash,
                      write: Writer | None = None,
-                     gate: RequestGate | None = None) -> LiveExecution:
+                     gate: RequestGate | None = None,
+                     on_halt: Callable[[str], None] | None = None) -> LiveExecution:
     """Reconcile, start and return the live venue; print the summary before any order.
 
     Args:
@@ -94,6 +95,7 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
         crash_point: the venue's crash-point hook (tests); a no-op by default.
         write: where the summary goes (standard output by default).
         gate: the request brake shared with the bot's other gateways (429 / 418).
+        on_halt: told why when an IP ban halts trading (the bot's notifications).
 
     Raises:
         HedgeModeRefused: the account is in hedge (dual-side) position mode.
@@ -106,7 +108,8 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
     gateway = build_live_gateway(settings, clock, register_closer, gate)
     require_one_way_mode(gateway)
     report = reconcile(gateway, journal, clock, settings)
-    venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point)
+    venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point,
+                          on_halt=on_halt)
     venue.start()
     stream = UserDataStream(gateway, ws_root(settings.exchange.ws_url), venue.on_user_event,
                             venue.poll, StreamTiming(), random.Random())  # noqa: S311

@@ -98,6 +98,7 @@ class BotRunner:
             jobs.append((name, job, seconds))
         self._scheduler.start()
         log.info("runner started: %s", ", ".join(f"{n} every {s:g} s" for n, _, s in jobs))
+        self._loop.announce("start")
 
     def request_stop(self) -> None:
         """Ask ``run`` to return (safe from signal handlers and other threads)."""
@@ -136,6 +137,7 @@ class BotRunner:
             log.exception("stream totals unavailable")
         try:
             self._loop.stop(close_positions=self._close_on_stop)
+            self._loop.announce("stop", f"{len(self._loop.status().positions)} position(s) open")
         finally:
             self._on_stop()
         log.info("runner stopped")
@@ -155,6 +157,8 @@ class BotRunner:
         self.job_errors += 1
         log.error("job %s failed at %s", event.job_id,
                   event.scheduled_run_time or datetime.now(UTC), exc_info=event.exception)
+        self._loop.announce("error", f"job {event.job_id} failed: "
+                            f"{type(event.exception).__name__}: {event.exception}")
 
 
 def stream_totals(health: HeatmapHealth) -> str:

@@ -5,6 +5,11 @@ entry and an exit, so the loop itself reads as decisions only. Given ``DeferredW
 bot's runner does), writes that fail because the database does are kept and retried
 (``bot.app.journal_writes``); an entry order is never sent unless it was journaled first, so
 ``entry_requested`` raises ``JournalUnavailable`` instead of deferring.
+
+Given a ``Notifier``, an entry and an exit are announced once each, as the last step of
+their journaling (so a deferred write announces when it lands), with the trade as
+``bot journal --format json`` prints it; a daily-loss lock or the kill switch turned on is
+announced as ``risk_lock``, a trading halt as ``halt``, a failed exit as ``error``.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from bot.journal import (
     SignalOutcome,
     TradeMode,
 )
+from bot.notify import EventName, Notifier, NullNotifier
 from bot.symbols import to_exchange_id
 
 log = logging.getLogger(__name__)
@@ -38,6 +44,11 @@ _REPEAT_SIGNAL_WINDOW = timedelta(seconds=60)
 _PURPOSE_CODES: dict[str, str] = {
     OrderPurpose.ENTRY: "en", OrderPurpose.EXIT: "ex",
     OrderPurpose.STOP: "sl", OrderPurpose.TAKE_PROFIT: "tp",
+}
+# Risk events worth a message, by kind (and, for the kill switch, only when it goes on).
+_ANNOUNCED_RISK: dict[str, EventName] = {
+    "daily_loss_lock": "risk_lock", "kill_switch": "risk_lock", "halt": "halt",
+    "exit_failed": "error",
 }
 
 
@@ -63,11 +74,13 @@ class TradeLog:
     """Writes the journal for one mode and remembers which trade each open position is."""
 
     def __init__(self, journal: JournalRepository, mode: TradeMode,
-                 clock: Callable[[], datetime], writes: DeferredWrites | None = None) -> None:
+                 clock: Callable[[], datetime], writes: DeferredWrites | None = None,
+                 notifier: Notifier | None = None) -> None:
         """Load the mode's open trades so positions from before a restart keep their trade.
 
         Without ``writes`` a failing write raises (a backtest should stop, not defer).
         """
+        self._notifier: Notifier = notifier or NullNotifier()
         self._journal = journal
         self._mode = mode
         self._clock = clock
@@ -170,8 +183,14 @@ class TradeLog:
                 order_id, price=position.entry_price, quantity=position.quantity,
                 time=position.opened_at, fee=position.entry_fee, fee_asset="USDT",
             ),
+            lambda: self._announce_trade("entry", trade_ids[0], position.opened_at),
         ))
         return trade_ids[0] if trade_ids else None
+
+    def _announce_trade(self, event: EventName, trade_id: int | None, at: datetime) -> None:
+        trade = None if trade_id is None else self._journal.get_trade(trade_id)
+        if trade is not None:
+            self._notifier.notify(event, at, trade.to_json_dict())
 
     def exit_filled(self, closed: ClosedPosition) -> None:
         """Journal the exit order, its fill and the trade's result (deferred if need be)."""
@@ -213,14 +232,23 @@ class TradeLog:
                 time=closed.exit_time, fee=closed.exit_fee, fee_asset="USDT",
             ),
             close_trade,
+            lambda: self._announce_trade("exit", found["trade"], closed.exit_time),
         ))
 
     def risk_event(self, kind: str, reason: str, *, symbol: str | None = None,
                    detail: str | None = None) -> None:
-        """Journal a risk event (a refusal, a lock, a pause)."""
+        """Journal a risk event (a refusal, a lock, a pause); announce locks and failures."""
         at = self._clock()
         self._write("risk event", lambda: self._journal.record_risk_event(
             kind, reason, symbol=symbol, detail=detail, mode=self._mode, at=at))
+        event = _ANNOUNCED_RISK.get(kind)
+        if event is not None and not (kind == "kill_switch" and reason.endswith(" off")):
+            self._notifier.notify(event, at, {"kind": kind, "reason": reason,
+                                              "symbol": symbol, "detail": detail})
+
+    def announce(self, event: EventName, detail: str | None = None) -> None:
+        """Send ``event`` (``start``, ``stop``, ``error``...) now, with ``detail``."""
+        self._notifier.notify(event, self._clock(), {"detail": detail})
 
     def equity(self, *, equity: float, balance: float, open_positions: int) -> None:
         """Journal an equity snapshot (dropped, not deferred, while the journal fails)."""

@@ -30,6 +30,7 @@ from bot.errors import BotError, IpBanned, TemporaryExchangeError, UnknownOrderO
 from bot.execution import ExecutionVenue
 from bot.heatmap import HeatmapHealth
 from bot.journal import JournalUnavailable, OrderPurpose, OrderStatus, SignalOutcome
+from bot.notify import EventName
 from bot.risk import RiskContext, RiskEngine
 from bot.symbols import to_exchange_id
 from strategies.base import Intent, MarketSnapshot, OpenPosition, Strategy
@@ -133,6 +134,7 @@ class TradingLoop:
         self._stale: frozenset[str] = frozenset()
         self._stopping = False
         self._closed_trades = 0
+        self._held: dict[str, tuple[Position, OpenPosition]] = {}
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -148,16 +150,20 @@ class TradingLoop:
             log.warning("mark prices unavailable: %s", exc)
             return
         with self._lock:
+            received = self._clock()  # one reading for the whole poll's arrivals
+            # Bound once: this runs for every symbol every second (a backtest: millions).
+            known, seen_at = self._marks, self._seen_at
+            update_price, on_mark = self._heatmap.update_price, self._venue.on_mark_price
             for symbol in self._symbols:
                 mark = marks.get(symbol)
                 if mark is None:
                     continue
-                previous = self._marks.get(symbol)
+                previous = known.get(symbol)
                 if previous is None or mark.timestamp != previous.timestamp:
-                    self._seen_at[symbol] = self._clock()  # a new price, on the bot's clock
-                self._marks[symbol] = mark
-                self._heatmap.update_price(symbol, mark.price)
-                for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
+                    seen_at[symbol] = received  # a new price, on the bot's clock
+                known[symbol] = mark
+                update_price(symbol, mark.price)
+                for closed in on_mark(symbol, mark.price, mark.timestamp):
                     self._record_exit(closed)
 
     def run_signals(self) -> None:
@@ -239,6 +245,10 @@ class TradingLoop:
             self._log.risk_event("kill_switch", "kill switch " + ("on" if on else "off"),
                                  detail=reason)
 
+    def announce(self, event: EventName, detail: str | None = None) -> None:
+        """Notify ``event`` (the runner's ``start``, ``stop`` and job ``error``s)."""
+        self._log.announce(event, detail)
+
     def kill_switch_on(self) -> bool:
         """Whether the risk kill switch refuses entries now."""
         return self._risk.kill_switch.on
@@ -273,19 +283,33 @@ class TradingLoop:
         mark = self._marks.get(symbol)
         if mark is None:
             return None
-        held = None
-        if position is not None:
-            held = OpenPosition(
-                symbol=symbol, side=position.side, entry_price=position.entry_price,
-                quantity=position.quantity, stop_price=position.stop_price,
-                take_profit_price=position.take_profit_price,
-                target_cluster_price=position.target_cluster_price,
-            )
-        projected = self._projected(symbol) if self._projected is not None else ()
-        snapshot = MarketSnapshot(symbol=symbol, clusters=self._heatmap.get_clusters(symbol),
+        held = None if position is None else self._strategy_view(position)
+        reads_clusters = held is None or self._strategy.exit_reads_clusters
+        clusters = self._heatmap.get_clusters(symbol) if reads_clusters else ()
+        projected = (self._projected(symbol)
+                     if self._projected is not None and reads_clusters else ())
+        snapshot = MarketSnapshot(symbol=symbol, clusters=clusters,
                                   mark_price=mark.price, now=self._clock(), position=held,
                                   projected=projected)
         return self._strategy.decide(snapshot)
+
+    def _strategy_view(self, position: Position) -> OpenPosition:
+        """The strategy's view of ``position``, built once per position object.
+
+        Positions are frozen, so the view of the same object never changes; supervision asks
+        for it every second of every open position.
+        """
+        cached = self._held.get(position.symbol)
+        if cached is not None and cached[0] is position:
+            return cached[1]
+        held = OpenPosition(
+            symbol=position.symbol, side=position.side, entry_price=position.entry_price,
+            quantity=position.quantity, stop_price=position.stop_price,
+            take_profit_price=position.take_profit_price,
+            target_cluster_price=position.target_cluster_price,
+        )
+        self._held[position.symbol] = (position, held)
+        return held
 
     def _refused(self, refusal: EntryRefusal) -> None:
         """Journal an entry the strategy turned down itself, with its reason."""

@@ -128,6 +128,8 @@ class _BacktestHeatmapView:
         self._venue = venue
         self._max_positions = max_positions
         self.skipped = 0
+        # Bound once: the loop sets every symbol's price each simulated second.
+        self.update_price: Callable[[str, float], None] = heatmap.update_price
 
     def get_projected_levels(self, symbol: str) -> list[LiquidationCluster]:
         venue = self._venue
@@ -141,9 +143,6 @@ class _BacktestHeatmapView:
             self.skipped += 1
             return []
         return self._heatmap.get_clusters(symbol)
-
-    def update_price(self, symbol: str, price: float) -> None:
-        self._heatmap.update_price(symbol, price)
 
     def health(self) -> HeatmapHealth:
         last = self._last_data_ms()
@@ -259,6 +258,7 @@ class BacktestEngine:
                         self._record_equity()
         self._clock.set_ms(max(end - 1, start))
         self._loop.stop(close_positions=True)
+        self._log.flush()
         self._record_equity()
         on_progress(end - start, end - start)
         return BacktestRun(self._data.symbols, start, end,

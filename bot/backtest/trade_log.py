@@ -6,7 +6,8 @@ row at a time, as the live bot does, they would cost more than the whole simulat
 trades, orders, fills, entered signals, equity and the risk events that change state (locks,
 pauses) go to the journal, while ignored and rejected signals and rejection events are
 counted by reason; the report shows the counts. Fills are counted too: the engine samples
-equity right after a job that filled something.
+equity right after a job that filled something. Equity snapshots are kept and journaled in
+one transaction by ``flush`` (nothing reads them back while the simulation runs).
 """
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from datetime import datetime
 
 from bot.app.trade_log import TradeLog
 from bot.domain import ClosedPosition, EntryIntent, Position, Signal
-from bot.journal import JournalRepository, RiskEventKind, SignalOutcome, TradeMode
+from bot.journal import (
+    EquitySample,
+    JournalRepository,
+    RiskEventKind,
+    SignalOutcome,
+    TradeMode,
+)
 
 
 class BacktestTradeLog(TradeLog):
@@ -28,6 +35,7 @@ class BacktestTradeLog(TradeLog):
         super().__init__(journal, TradeMode.BACKTEST, clock)
         self.refusals: Counter[str] = Counter()
         self.fills = 0
+        self._equity: list[EquitySample] = []
 
     def entry_filled(self, intent: EntryIntent, order_id: int,
                      position: Position) -> int | None:
@@ -53,3 +61,13 @@ class BacktestTradeLog(TradeLog):
         """Journal state changes; rejections are already counted through ``signal``."""
         if kind != RiskEventKind.REJECTION:
             super().risk_event(kind, reason, symbol=symbol, detail=detail)
+
+    def equity(self, *, equity: float, balance: float, open_positions: int) -> None:
+        """Keep the snapshot for ``flush`` (one insert each would cost a commit each)."""
+        self._equity.append(EquitySample(self._clock(), equity, balance, open_positions))
+
+    def flush(self) -> None:
+        """Journal the snapshots kept so far, in one transaction."""
+        if self._equity:
+            self._journal.record_equity_snapshots(mode=self.mode, samples=self._equity)
+            self._equity = []

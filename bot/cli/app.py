@@ -20,6 +20,7 @@ from bot.cli.dashboard import dashboard
 from bot.cli.data import backtest, data_app, record, replay
 from bot.cli.journal import config_app, db_app, journal_app
 from bot.cli.live import reconcile
+from bot.cli.optimize import optimize
 from bot.errors import BotError
 
 app = typer.Typer(
@@ -40,6 +41,7 @@ app.add_typer(data_app, name="data")
 app.command()(record)
 app.command()(replay)
 app.command()(backtest)
+app.command()(optimize)
 app.command()(dashboard)
 
 ConfigOption = Annotated[

@@ -44,7 +44,8 @@ class ExportKind(StrEnum):
     MARKS = "marks"
 
 
-def _moment(text: str | None, option: str) -> datetime | None:
+def parse_moment(text: str | None, option: str) -> datetime | None:
+    """``--from``/``--to`` text as an aware UTC datetime (naive input is UTC)."""
     if text is None:
         return None
     try:
@@ -58,7 +59,7 @@ def _moment(text: str | None, option: str) -> datetime | None:
 def _ms(text: str | None, option: str) -> int | None:
     from bot.domain import to_epoch_ms
 
-    moment = _moment(text, option)
+    moment = parse_moment(text, option)
     return None if moment is None else to_epoch_ms(moment)
 
 
@@ -231,7 +232,7 @@ def _download(symbols: str, start: str, end: str | None, db: str | None,
         raise typer.BadParameter(str(exc), param_hint="--symbols") from None
     settings = load(config)
     now = utc_now()
-    first, last = _moment(start, "--from"), _moment(end, "--to") or now
+    first, last = parse_moment(start, "--from"), parse_moment(end, "--to") or now
     assert first is not None  # noqa: S101 (--from is required)
     if last <= first:
         raise ConfigError("--to must be after --from")
@@ -300,7 +301,7 @@ def backtest(
     overrides: dict[str, object] = {"run.symbols": symbols} if symbols else {}
     settings = load(config, overrides)
     run_backtest_command(settings, config=config, overrides=overrides,
-                         start=_moment(start, "--from"), end=_moment(end, "--to"),
+                         start=parse_moment(start, "--from"), end=parse_moment(end, "--to"),
                          grid=grid or [], out=out, journal=journal, db=db)
 
 

@@ -64,6 +64,7 @@ def load(config: Path | None, overrides: Mapping[str, object] | None = None, *,
     check_database_url(settings.journal.url, "journal.url")
     secrets = [s.get_secret_value() for s in (settings.exchange.api_key,
                                               settings.exchange.api_secret,
-                                              settings.web.token) if s is not None]
+                                              settings.web.token,
+                                              settings.notify.telegram_token) if s is not None]
     configure_logging(settings.logging.level, secrets, console=console)
     return settings

@@ -42,6 +42,7 @@ from bot.journal.models import (
     TradeStatus,
 )
 from bot.journal.records import (
+    EquitySample,
     EquitySnapshotRecord,
     FillRecord,
     NewOrder,
@@ -58,6 +59,7 @@ __all__ = [
     "DEFAULT_BOT_ID",
     "Clock",
     "DuplicateClientOrderId",
+    "EquitySample",
     "EquitySnapshotRecord",
     "FillRecord",
     "JournalError",

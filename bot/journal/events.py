@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
@@ -17,12 +17,27 @@ from bot.journal.models import (
     SignalRow,
     TradeMode,
 )
-from bot.journal.records import EquitySnapshotRecord, RiskEventRecord, SignalRecord
+from bot.journal.records import (
+    EquitySample,
+    EquitySnapshotRecord,
+    RiskEventRecord,
+    SignalRecord,
+)
 from bot.journal.store import JournalStore, redact
 from bot.symbols import to_exchange_id
 
 _Timed = TypeVar("_Timed", SignalRow, RiskEventRow, EquitySnapshotRow)
 _Record = TypeVar("_Record")
+
+
+def _equity_row(bot_id: str, mode: TradeMode, sample: EquitySample) -> EquitySnapshotRow:
+    unrealised = sample.unrealised_pnl
+    return EquitySnapshotRow(
+        bot_id=bot_id, time=sample.time, mode=str(mode), equity=sample.equity,
+        balance=sample.balance,
+        unrealised_pnl=sample.equity - sample.balance if unrealised is None else unrealised,
+        open_positions=sample.open_positions,
+    )
 
 
 class EventStore(JournalStore):
@@ -104,16 +119,15 @@ class EventStore(JournalStore):
         at: datetime | None = None,
     ) -> int:
         """Journal the account's equity now (or at ``at``); returns the snapshot's id."""
-        row = EquitySnapshotRow(
-            bot_id=self._bot_id,
-            time=at if at is not None else self._clock(),
-            mode=str(mode),
-            equity=equity,
-            balance=balance,
-            unrealised_pnl=unrealised_pnl,
-            open_positions=open_positions,
-        )
-        return self._insert(row)
+        return self._insert(_equity_row(self._bot_id, mode, EquitySample(
+            at if at is not None else self._clock(), equity, balance, open_positions,
+            unrealised_pnl)))
+
+    def record_equity_snapshots(self, *, mode: TradeMode,
+                                samples: Sequence[EquitySample]) -> None:
+        """Journal many snapshots in one transaction (a backtest's, once it has run)."""
+        with self._write() as session:
+            session.add_all([_equity_row(self._bot_id, mode, sample) for sample in samples])
 
     def list_equity_snapshots(
         self, *, mode: TradeMode | None = None, since: datetime | None = None

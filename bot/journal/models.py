@@ -266,3 +266,21 @@ class BotStateRow(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column()
+
+
+class BacktestRunRow(Base):
+    """One optimisation trial (``bot optimize``): its settings and result, as JSON text."""
+
+    __tablename__ = "backtest_runs"
+    __table_args__ = (Index("ix_backtest_runs_study_trial", "study", "trial"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column()
+    study: Mapped[str] = mapped_column(String(128))
+    trial: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(16))  # "train", "test" or "full"
+    start: Mapped[datetime] = mapped_column()
+    end: Mapped[datetime] = mapped_column()
+    settings: Mapped[str] = mapped_column(Text)  # the trial's overrides, JSON
+    result: Mapped[str] = mapped_column(Text)  # the backtest report's figures, JSON
+    net_pnl: Mapped[float] = mapped_column(Float)

@@ -263,6 +263,17 @@ class RiskEventRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class EquitySample:
+    """One equity snapshot to journal (``unrealised_pnl`` = equity - balance by default)."""
+
+    time: datetime
+    equity: float
+    balance: float
+    open_positions: int = 0
+    unrealised_pnl: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class EquitySnapshotRecord:
     """Account equity at one moment (quote currency)."""
 

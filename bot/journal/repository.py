@@ -1,9 +1,10 @@
 """The journal's repository: every read and write the rest of the bot makes goes through here.
 
-``JournalRepository`` joins the three stores (orders and fills, trades, events and state) so
-the composition root builds one object. Each write method is one transaction committed before
-it returns, so a crash never loses a write that returned. Symbols are stored in the exchange
-id form (``BTCUSDT``); every symbol argument also accepts the ccxt form (``BTC/USDT:USDT``).
+``JournalRepository`` joins the stores (orders and fills, trades, events and state, backtest
+runs of an optimisation) so the composition root builds one object. Each write method is one
+transaction committed before it returns, so a crash never loses a write that returned.
+Symbols are stored in the exchange id form (``BTCUSDT``); every symbol argument also accepts
+the ccxt form (``BTC/USDT:USDT``).
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ from bot.clock import utc_now as system_clock
 from bot.journal.events import EventStore
 from bot.journal.models import DEFAULT_BOT_ID
 from bot.journal.orders import OrderStore
+from bot.journal.studies import BacktestRunStore
 from bot.journal.trades import TradeStore
 
 __all__ = ["Clock", "JournalRepository", "open_journal", "system_clock"]
 
 
-class JournalRepository(OrderStore, TradeStore, EventStore):
+class JournalRepository(OrderStore, TradeStore, EventStore, BacktestRunStore):
     """Reads and writes the trade journal.
 
     Args:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -36,11 +37,10 @@ class RecordedMarkPrices:
         # Stdlib arrays: a backtest polls every symbol each simulated second, and ``bisect``
         # plus item access on an ``array`` cost a fraction of numpy's per-call overhead
         # while taking the same 8 bytes per value (lists would take 8x the memory).
-        self._times = {s: _packed("q", p.times_ms) for s, p in series.items()}
-        self._prices = {s: _packed("d", p.prices) for s, p in series.items()}
+        self._feeds = [_Feed(s, _packed("q", p.times_ms), _packed("d", p.prices))
+                       for s, p in series.items()]
         self._now_ms = now_ms
         self._hold_ms = hold_ms
-        self._next = dict.fromkeys(self._times, 0)
         self._last_time_ms: int | None = None
 
     @property
@@ -52,22 +52,41 @@ class RecordedMarkPrices:
         """The newest price of every symbol that has one since the last poll (or is held)."""
         now = self._now_ms()
         out: dict[str, MarkPrice] = {}
-        for symbol, times in self._times.items():
-            start = self._next[symbol]
-            end = start
-            if start < len(times) and times[start] <= now:
-                end = bisect_right(times, now, start)
-            if end > start:
-                self._next[symbol] = end
+        # Symbols recorded on one stream share their stamps: one datetime per distinct time.
+        stamps: dict[int, datetime] = {}
+        newest = self._last_time_ms
+        for feed in self._feeds:
+            times, start = feed.times, feed.next
+            if start < feed.size and times[start] <= now:
+                end = start + 1
+                # The usual case is one new price a poll: bisect only when there are more.
+                if end < feed.size and times[end] <= now:
+                    end = bisect_right(times, now, end)
+                feed.next = end
                 time_ms = times[end - 1]
-                out[symbol] = MarkPrice(symbol, self._prices[symbol][end - 1],
-                                        from_epoch_ms(time_ms))
-                if self._last_time_ms is None or time_ms > self._last_time_ms:
-                    self._last_time_ms = time_ms
-            elif self._hold_ms and end > 0 and now - times[end - 1] <= self._hold_ms:
-                out[symbol] = MarkPrice(symbol, self._prices[symbol][end - 1], from_epoch_ms(now))
-                self._last_time_ms = now
+                stamp = stamps.get(time_ms)
+                if stamp is None:
+                    stamp = stamps[time_ms] = from_epoch_ms(time_ms)
+                out[feed.symbol] = MarkPrice(feed.symbol, feed.prices[end - 1], stamp)
+                if newest is None or time_ms > newest:
+                    newest = time_ms
+            elif self._hold_ms and start > 0 and now - times[start - 1] <= self._hold_ms:
+                out[feed.symbol] = MarkPrice(feed.symbol, feed.prices[start - 1],
+                                             from_epoch_ms(now))
+                newest = now
+        self._last_time_ms = newest
         return out
+
+
+class _Feed:
+    """One symbol's recorded prices and the index of the first one not yet published."""
+
+    __slots__ = ("next", "prices", "size", "symbol", "times")
+
+    def __init__(self, symbol: str, times: array[int], prices: array[float]) -> None:
+        self.symbol, self.times, self.prices = symbol, times, prices
+        self.size = len(times)
+        self.next = 0
 
 
 def _packed(typecode: str, values: npt.NDArray[Any]) -> array[Any]:

@@ -415,6 +415,42 @@ class WebSettings(_Section):
         return long_enough_secret(value)
 
 
+class NotifySettings(_Section):
+    """Where the bot sends its notifications (entries, exits, locks, errors, start, stop)."""
+
+    webhook_url: str | None = None  # JSON POST per event; null = no webhook
+    telegram_token: SecretStr | None = None  # Telegram bot token; secret
+    telegram_chat_id: str | None = None  # the chat to send to (needs the token)
+    telegram_api_url: str = "https://api.telegram.org"  # Bot API base URL (no trailing slash)
+    queue_size: int = Field(default=1000, ge=1, le=100_000)  # then the oldest is dropped
+    max_attempts: int = Field(default=8, ge=1, le=100)  # per message and channel
+    timeout_seconds: float = Field(default=10.0, gt=0, le=300)  # per HTTP request
+
+    @field_validator("webhook_url", "telegram_token", "telegram_chat_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("webhook_url", "telegram_api_url")
+    @classmethod
+    def _check_http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return None if value is None else value.rstrip("/")
+
+    @field_validator("telegram_token")
+    @classmethod
+    def _check_token_length(cls, value: SecretStr | None) -> SecretStr | None:
+        return long_enough_secret(value)
+
+    @model_validator(mode="after")
+    def _telegram_needs_both(self) -> NotifySettings:
+        if (self.telegram_token is None) != (self.telegram_chat_id is None):
+            raise ValueError("telegram_token and telegram_chat_id go together: set both or "
+                             "neither")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting of the bot, one frozen object built by ``load_settings``.
 
@@ -442,6 +478,7 @@ class Settings(BaseSettings):
     sim: SimSettings = Field(default_factory=SimSettings)
     live: LiveSettings = Field(default_factory=LiveSettings)
     web: WebSettings = Field(default_factory=WebSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
 
     @classmethod
     def settings_customise_sources(

@@ -110,12 +110,15 @@ class LiveExecution:
         config: see ``LiveConfig``.
         crash_point: called at each named point of the order path; a no-op by default.
         sleep: how to wait while a limit entry rests on the book.
+        on_halt: told why, after the halt is journaled, when an IP ban halts trading.
     """
 
     def __init__(self, gateway: BinanceGateway, journal: LiveJournal, clock: Clock,
                  config: LiveConfig, crash_point: CrashPoint = no_crash,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = time.sleep,
+                 on_halt: Callable[[str], None] | None = None) -> None:
         """Wire the collaborators; nothing is sent until ``start``."""
+        self._on_halt = on_halt
         self._gateway = gateway
         self._journal = journal
         self._clock = clock
@@ -385,6 +388,8 @@ class LiveExecution:
     def _journal_halt(self, message: str) -> None:
         self._journal.record_risk_event("halt", "exchange IP ban (HTTP 418)", detail=message,
                                         mode=TradeMode.LIVE, at=self._clock())
+        if self._on_halt is not None:
+            self._on_halt(message)
 
 
 __all__ = ["EMERGENCY_EXIT_SUFFIX", "CrashPoint", "Held", "LiveConfig", "LiveExecution",

@@ -1,0 +1,54 @@
+"""The optimised backtest reproduces, figure for figure, what the unoptimised code produced.
+
+``tests/data/backtest-identity.json`` was written by the backtest before its speed work
+(issue 17) over the benchmark's own synthetic market (``benchmarks.history_bench``, fixed
+seed): every trade as ``bot journal --format json`` prints it, and the report's figures,
+refusal counts included. Any change in what the engine decides, or when, shows here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from benchmarks.history_bench import synthetic
+from bot.backtest.runs import BacktestRequest, run_backtest
+from bot.journal import TradeMode, create_engine_for, open_journal, upgrade_to_head
+from bot.marketdata.store import HistoryStore
+from bot.settings import load_settings
+
+GOLDEN = Path(__file__).parents[1] / "data" / "backtest-identity.json"
+
+
+def backtest_figures(tmp_path: Path) -> dict[str, Any]:
+    """Backtest 3 h x 8 synthetic symbols; return the report and the journaled trades."""
+    url = f"sqlite:///{tmp_path / 'history.db'}"
+    upgrade_to_head(url)
+    engine = create_engine_for(url)
+    try:
+        store = HistoryStore(engine)
+        marks, events = synthetic(8, 3.0, 400.0, seed=5)
+        store.add_mark_prices(marks)
+        store.add_liquidations(events)
+        symbols = sorted({m.symbol for m in marks})
+        settings = load_settings(None, {"run.symbols": ",".join(symbols)}, env={})
+        journal = f"sqlite:///{tmp_path / 'journal.db'}"
+        report = run_backtest(settings, store, BacktestRequest(symbols), journal)
+    finally:
+        engine.dispose()
+    trades = open_journal(journal).list_trades(mode=TradeMode.BACKTEST)
+    return {"report": report.to_json_dict(),
+            "trades": [{k: v for k, v in t.to_json_dict().items() if k != "id"}
+                       for t in trades]}
+
+
+def test_the_backtest_gives_the_figures_of_the_code_before_its_speed_work(
+        tmp_path: Path) -> None:
+    expected = json.loads(GOLDEN.read_text())
+
+    figures = json.loads(json.dumps(backtest_figures(tmp_path)))
+
+    assert len(figures["trades"]) >= 10
+    assert figures["trades"] == expected["trades"]
+    assert figures["report"] == expected["report"]
