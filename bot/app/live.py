@@ -7,7 +7,6 @@ Called by the composition root (``bot.app.bootstrap.build_bot``) for ``bot run -
 from __future__ import annotations
 
 import logging
-import math
 import random
 import sys
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler,
 from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
 from bot.journal import JournalRepository, create_engine_for, make_session_factory, upgrade_to_head
+from bot.risk import RiskLimits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,11 @@ def open_live_journal(url: str, clock: Clock) -> LiveJournal:
 
 
 def live_config_from(settings: Settings) -> LiveConfig:
-    """The venue's settings from ``live.*``; leverage = ``risk.max_leverage`` rounded up
-    (orders are sized at most at that leverage)."""
+    """The venue's settings from ``live.*``; leverage = the account leverage of the risk
+    limits (``risk.max_leverage`` rounded up: orders are sized at most at that leverage)."""
     live = settings.live
     return LiveConfig(symbols=tuple(settings.run.symbols),
-                      leverage=min(125, math.ceil(settings.risk.max_leverage)),
+                      leverage=RiskLimits(**settings.risk.model_dump()).account_leverage,
                       margin_mode=live.margin_mode, taker_fee_rate=live.taker_fee_rate,
                       poll_interval_seconds=live.poll_interval, entry_order=live.entry_order,
                       limit_offset_pct=live.limit_offset_pct,
