@@ -2,8 +2,9 @@
 
 Each round opens a position through the venue, closes it "by hand" on the exchange, and
 times, for the stream event that tells the venue, how long ``on_user_event`` takes until
-``venue.position()`` says flat (it reconciles over REST at once: positions, protective
-orders, the closing fills). Also: by-hand order sent → view updated (REST + stream + that).
+``venue.position()`` says flat (the ``ACCOUNT_UPDATE`` updates the view itself; the REST
+reconcile that books the closing fills follows on a background thread). Also: by-hand order
+sent → view updated (REST + stream + that).
 
 Run: ``.venv/bin/python -m benchmarks.user_stream_bench [ROUNDS]``.
 """

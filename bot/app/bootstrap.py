@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from bot.app.decisions import EntryThreads, EventDecisions
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.market_session import paper_session
 from bot.app.run_lock import ApiKeyLock, RunLock, lock_directory
@@ -345,6 +346,10 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
         writes = DeferredWrites(settings.journal.url)
+        # Entries are sent on workers, decisions made on each symbol's news (the module doc
+        # of bot.app.decisions); closed in reverse: decisions, then the entries under way.
+        entries = EntryThreads()
+        resources.add(entries.stop)
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
@@ -354,8 +359,14 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,
+                max_stream_silence_seconds=settings.heatmap.max_stream_silence_seconds,
             ),
+            run_entry=entries,
         )
+        decisions = EventDecisions(loop)
+        heatmap.set_listener(decisions)
+        decisions.start()
+        resources.add(decisions.stop)
         if settings.web.enabled:
             start_web(settings, loop, heatmap, journal, resources)
     except BaseException:

@@ -1,14 +1,15 @@
 """The live liquidation heatmap.
 
 Offers ``LiveLiquidationHeatmap`` (the public class), the value types ``Liquidation`` and
-``LiquidationCluster``, ``HeatmapHealth``, and the pure pieces it is built from:
+``LiquidationCluster``, ``HeatmapHealth``, the ``HeatmapListener`` told of each mark price
+and cluster refresh as it happens, and the pure pieces it is built from:
 ``parse_frame`` (edge parsing), ``LiquidationStore`` (numpy ring buffers) and
 ``compute_clusters`` (clustering).
 """
 
 from bot.domain import Liquidation, LiquidationCluster
 from bot.heatmap.clustering import ClusterParams, compute_clusters
-from bot.heatmap.live import HeatmapHealth, LiveLiquidationHeatmap
+from bot.heatmap.live import HeatmapHealth, HeatmapListener, LiveLiquidationHeatmap
 from bot.heatmap.parse import ParsedFrame, parse_force_order, parse_frame
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
@@ -18,6 +19,7 @@ __all__ = [
     "ClusterParams",
     "EventColumns",
     "HeatmapHealth",
+    "HeatmapListener",
     "Liquidation",
     "LiquidationCluster",
     "LiquidationStore",

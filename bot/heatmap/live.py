@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.clock import utc_now
-from bot.domain import Liquidation, LiquidationCluster, to_epoch_ms
+from bot.domain import Liquidation, LiquidationCluster, MarkPrice, to_epoch_ms
 from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
@@ -101,6 +102,19 @@ class _Counters:
     last_message_at: float | None = None  # epoch seconds
 
 
+class HeatmapListener(Protocol):
+    """Told of each symbol's news as it happens (the trading loop's event-driven decisions).
+
+    Called on the heatmap's own threads (stream, updater): keep it quick, hand work off.
+    """
+
+    def mark_price(self, mark: MarkPrice) -> None:
+        """A mark price from the stream was admitted."""
+
+    def clusters_changed(self, symbol: str) -> None:
+        """``symbol``'s clusters were recomputed by a refresh (``refresh()``, the updater)."""
+
+
 class LiveLiquidationHeatmap:
     """Live liquidation clusters per symbol from Binance's forceOrder streams."""
 
@@ -162,6 +176,11 @@ class LiveLiquidationHeatmap:
         self._stopping = threading.Event()
         self._last_refresh_at: datetime | None = None
         self._past_reconnects = 0  # of streams already stopped, so health() keeps counting
+        self._listener: HeatmapListener | None = None
+
+    def set_listener(self, listener: HeatmapListener | None) -> None:
+        """Tell ``listener`` of every admitted stream mark price and cluster refresh."""
+        self._listener = listener
 
     # -- streaming -------------------------------------------------------------------------
 
@@ -214,11 +233,13 @@ class LiveLiquidationHeatmap:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
         received_ms = to_epoch_ms(self._clock())
-        guard, prices = self._guard, self._prices
+        guard, prices, listener = self._guard, self._prices, self._listener
         for mark in parsed.mark_prices:
             if guard.admit_mark(mark, received_ms):
                 prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
+                if listener is not None:
+                    listener.mark_price(mark)
         store = self._store
         for liquidation in parsed.liquidations:
             # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
@@ -322,8 +343,13 @@ class LiveLiquidationHeatmap:
 
     def refresh(self) -> None:
         """Recompute every symbol's clusters now (what the periodic update runs)."""
+        listener = self._listener
         for symbol in self._store.symbols():
             self._refresh_symbol(symbol)
+            # Told from here only: a refresh on demand (get_clusters) comes from a decision,
+            # which must not ask for another.
+            if listener is not None:
+                listener.clusters_changed(symbol)
         self._last_refresh_at = self._clock()
 
     def health(self) -> HeatmapHealth:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.trade_log import TradeLog
-from bot.app.trading_loop import LoopSettings, TradingLoop
+from bot.app.trading_loop import EntryRunner, LoopSettings, TradingLoop, run_inline
 from bot.domain import Liquidation, MarkPrice
-from bot.execution import PaperConfig, PaperExecution
+from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
     JournalRepository,
@@ -106,11 +106,14 @@ def short_cluster_above(heatmap: LiveLiquidationHeatmap, now: datetime, level: f
 def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               hunter: LiquidationHunter | None = None, deferred: bool = False,
               symbols: tuple[str, ...] = (SYMBOL,),
-              exchange_blocked: Callable[[], str | None] | None = None) -> Rig:
+              exchange_blocked: Callable[[], str | None] | None = None,
+              wrap_venue: Callable[[PaperExecution], ExecutionVenue] | None = None,
+              run_entry: EntryRunner = run_inline) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
-    timed by the rig's clock).
+    timed by the rig's clock). ``wrap_venue`` puts a test's venue around the paper one (the
+    loop talks to the wrapper); ``run_entry`` sends the loop's entries.
     """
     clock = ManualClock()
     url = f"sqlite:///{tmp_path / 'journal.db'}"
@@ -126,7 +129,8 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
     loop = TradingLoop(
         symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
-        venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
-        settings=LoopSettings(), exchange_blocked=exchange_blocked,
+        venue=venue if wrap_venue is None else wrap_venue(venue),
+        trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
+        settings=LoopSettings(), exchange_blocked=exchange_blocked, run_entry=run_entry,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)
