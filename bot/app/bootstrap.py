@@ -362,6 +362,8 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
                 max_stream_silence_seconds=settings.heatmap.max_stream_silence_seconds,
             ),
             run_entry=entries,
+            funding=(venue.apply_funding if isinstance(venue, PaperExecution)
+                     and settings.paper.funding else None),
         )
         decisions = EventDecisions(loop)
         heatmap.set_listener(decisions)

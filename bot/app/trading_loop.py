@@ -69,6 +69,9 @@ class MarkPriceSource(Protocol):
 
 CloseOutcome = Literal["closed", "no_position", "failed"]
 
+FundingSink = Callable[[str, float, datetime], float]
+"""Books one funding settlement (symbol, rate, time) and returns the payment (0: none)."""
+
 EntryRunner = Callable[[Callable[[], None]], None]
 """Runs an entry's sending (the venue call and its journaling); inline or on a worker."""
 
@@ -131,14 +134,19 @@ class TradingLoop:
         settings: LoopSettings,
         exchange_blocked: Callable[[], str | None] | None = None,
         run_entry: EntryRunner = run_inline,
+        funding: FundingSink | None = None,
     ) -> None:
         """Wire the collaborators; nothing runs until a job method is called.
 
         ``exchange_blocked`` says why the exchange takes no request now (a 429 / 418 in
         force, ``RequestGate.blocked_reason``): entries stay paused meanwhile. ``run_entry``
-        sends approved entries (see the module doc).
+        sends approved entries (see the module doc). ``funding`` books a funding settlement
+        (the paper venue's ``apply_funding`` when ``paper.funding`` is on): it is called once
+        per settlement a symbol's marks show passing, with the rate published before it.
         """
         self._run_entry = run_entry
+        self._funding = funding
+        self._funding_due: dict[str, tuple[datetime, float]] = {}  # next settlement, rate
         self._exchange_blocked = exchange_blocked
         self._symbols = [to_exchange_id(s) for s in symbols]
         self._symbol_set = frozenset(self._symbols)
@@ -360,6 +368,24 @@ class TradingLoop:
         self._heatmap.update_price(symbol, mark.price)
         for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
             self._record_exit(closed)
+        if self._funding is not None:
+            self._settle_funding(symbol, mark)
+
+    def _settle_funding(self, symbol: str, mark: MarkPrice) -> None:
+        """A mark past the settlement the previous marks announced: book that settlement at
+        the rate announced with it (lock held)."""
+        due = self._funding_due.get(symbol)
+        if due is not None and mark.timestamp >= due[0] and self._funding is not None:
+            at, rate = due
+            paid = self._funding(symbol, rate, at)
+            if paid:
+                log.info("funding %s at %s: %.4f USDT (rate %g)", symbol, at.isoformat(),
+                         paid, rate)
+                self._log.risk_event("funding", "funding fee", symbol=symbol,
+                                     detail=f"{paid:.8f} USDT at rate {rate:g}")
+            del self._funding_due[symbol]
+        if mark.next_funding_at is not None and mark.funding_rate is not None:
+            self._funding_due[symbol] = (mark.next_funding_at, mark.funding_rate)
 
     def _prepare_entry(self, intent: EntryIntent) -> _Entry | None:
         """Every check and journal write before an entry leaves, under the lock; the entry,

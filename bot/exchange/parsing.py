@@ -66,7 +66,11 @@ def mark_price(raw: Mapping[str, Any]) -> MarkPrice | None:
     moment = timestamp(raw.get("timestamp"))
     if price is None or price <= 0 or moment is None:
         return None
-    return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment)
+    info = raw.get("info")
+    info = info if isinstance(info, Mapping) else {}
+    return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment,
+                     funding_rate=number(info.get("lastFundingRate")),
+                     next_funding_at=timestamp(info.get("nextFundingTime")))
 
 
 def balance(raw: Mapping[str, Any], asset: str) -> Balance:

@@ -108,12 +108,15 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               symbols: tuple[str, ...] = (SYMBOL,),
               exchange_blocked: Callable[[], str | None] | None = None,
               wrap_venue: Callable[[PaperExecution], ExecutionVenue] | None = None,
-              run_entry: EntryRunner = run_inline) -> Rig:
+              run_entry: EntryRunner = run_inline,
+              paper: PaperConfig | None = None) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated SQLite journal.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
     timed by the rig's clock). ``wrap_venue`` puts a test's venue around the paper one (the
-    loop talks to the wrapper); ``run_entry`` sends the loop's entries.
+    loop talks to the wrapper); ``run_entry`` sends the loop's entries. ``paper``: the paper
+    venue's config; with ``funding`` on, the loop books settlements through the venue, as
+    the running bot does.
     """
     clock = ManualClock()
     url = f"sqlite:///{tmp_path / 'journal.db'}"
@@ -121,7 +124,8 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     journal = JournalRepository(make_session_factory(create_engine_for(url)), clock)
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
     prices = ScriptedPrices(clock)
-    venue = PaperExecution(PaperConfig(), clock)
+    paper = paper or PaperConfig()
+    venue = PaperExecution(paper, clock)
     writes = DeferredWrites(url, lambda: clock().timestamp()) if deferred else None
     store: RiskStateStore = (ResilientStateStore(journal, writes) if writes is not None
              else CallableRiskStateStore(journal.get_state, journal.set_state))
@@ -132,5 +136,6 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
         venue=venue if wrap_venue is None else wrap_venue(venue),
         trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
         settings=LoopSettings(), exchange_blocked=exchange_blocked, run_entry=run_entry,
+        funding=venue.apply_funding if paper.funding else None,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

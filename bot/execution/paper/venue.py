@@ -18,7 +18,8 @@ Model, in the order things happen:
   the same formula for a new entry, an open position and one restored from the journal;
   liquidation is not modelled (the stop is expected to act long before it).
 * Funding is modelled only when ``PaperConfig.funding`` is set, and only when the caller
-  reports a funding event through ``apply_funding``.
+  reports a funding event through ``apply_funding`` (the trading loop does, at each
+  settlement the exchange's mark prices announce).
 """
 
 from __future__ import annotations
