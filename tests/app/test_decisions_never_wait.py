@@ -53,13 +53,9 @@ def _finishes(job: Callable[[], object]) -> bool:
     return not thread.is_alive()
 
 
-def _mark_frame(rig: Rig, symbol: str, price: float) -> str:
-    return json.dumps({"e": "markPriceUpdate", "E": to_epoch_ms(rig.clock()), "s": symbol,
-                       "p": str(price)})
-
-
-def test_a_resting_entry_holds_up_no_mark_supervision_or_status(tmp_path: Path) -> None:
-    # Arrange: a long signal whose entry rests on the venue, sent by a worker
+def _resting_rig(tmp_path: Path, limits: RiskLimits | None = None
+                 ) -> tuple[Rig, _RestingVenue, EntryThreads]:
+    """A two-symbol rig whose entries rest on the venue, sent on worker threads."""
     resting: list[_RestingVenue] = []
 
     def wrap(inner: PaperExecution) -> ExecutionVenue:
@@ -67,8 +63,19 @@ def test_a_resting_entry_holds_up_no_mark_supervision_or_status(tmp_path: Path) 
         return cast(ExecutionVenue, resting[0])
 
     entries = EntryThreads()
-    rig = build_rig(tmp_path, symbols=(SYMBOL, OTHER), wrap_venue=wrap, run_entry=entries)
-    venue = resting[0]
+    rig = build_rig(tmp_path, symbols=(SYMBOL, OTHER), wrap_venue=wrap, run_entry=entries,
+                    limits=limits)
+    return rig, resting[0], entries
+
+
+def _mark_frame(rig: Rig, symbol: str, price: float) -> str:
+    return json.dumps({"e": "markPriceUpdate", "E": to_epoch_ms(rig.clock()), "s": symbol,
+                       "p": str(price)})
+
+
+def test_a_resting_entry_holds_up_no_mark_supervision_or_status(tmp_path: Path) -> None:
+    # Arrange: a long signal whose entry rests on the venue, sent by a worker
+    rig, venue, entries = _resting_rig(tmp_path)
     short_cluster_above(rig.heatmap, rig.clock(), 103.5)
     rig.prices.set(OTHER, 50.0)
     rig.tick(100.0)
@@ -95,19 +102,11 @@ def test_a_resting_entry_holds_up_no_mark_supervision_or_status(tmp_path: Path) 
 
 def test_an_entry_being_sent_counts_for_the_position_limit(tmp_path: Path) -> None:
     # Arrange: one position allowed; the first symbol's entry rests on the venue
-    resting: list[_RestingVenue] = []
-
-    def wrap(inner: PaperExecution) -> ExecutionVenue:
-        resting.append(_RestingVenue(inner))
-        return cast(ExecutionVenue, resting[0])
-
-    entries = EntryThreads()
-    rig = build_rig(tmp_path, symbols=(SYMBOL, OTHER), wrap_venue=wrap, run_entry=entries,
-                    limits=RiskLimits(max_open_positions=1))
+    rig, venue, entries = _resting_rig(tmp_path, RiskLimits(max_open_positions=1))
     short_cluster_above(rig.heatmap, rig.clock(), 103.5)
     rig.prices.set(OTHER, 100.0)
     rig.tick(100.0)
-    assert resting[0].sending.wait(5)
+    assert venue.sending.wait(5)
 
     # Act: the other symbol gets a setup of its own while the first entry is under way
     for i in range(12):
@@ -116,7 +115,7 @@ def test_an_entry_being_sent_counts_for_the_position_limit(tmp_path: Path) -> No
             timestamp=rig.clock() - timedelta(seconds=i)))
     rig.heatmap.refresh()
     rig.loop.run_signals()
-    resting[0].release.set()
+    venue.release.set()
     entries.stop()
 
     # Assert
@@ -124,7 +123,7 @@ def test_an_entry_being_sent_counts_for_the_position_limit(tmp_path: Path) -> No
                   if s.outcome == SignalOutcome.REJECTED]
     assert refused.reason is not None
     assert refused.reason.startswith("max_open_positions: 1 positions open")
-    assert resting[0].entries == 1
+    assert venue.entries == 1
 
 
 def test_a_stream_mark_or_a_cluster_refresh_decides_its_symbol_at_once(tmp_path: Path) -> None:

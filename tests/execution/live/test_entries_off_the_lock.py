@@ -15,10 +15,11 @@ import pytest
 
 from bot.app.live import LiveJournal
 from bot.app.trade_log import TradeLog
-from bot.domain import OrderSide
+from bot.domain import OrderSide, SizedOrder
 from bot.errors import InvalidOrder
 from bot.exchange import BinanceGateway
 from bot.execution.live.user_stream.events import AccountUpdate
+from bot.execution.live.venue import LiveExecution
 from bot.journal import OrderStatus, TradeMode
 from bot.sim import SimExchange
 from tests.execution.live.helpers import PRICE, SYMBOL, entry_id, make_venue, sized, utc_now
@@ -75,9 +76,7 @@ def test_a_flat_position_on_the_stream_leaves_the_view_before_any_reconcile(
     sim: SimExchange, gateway: BinanceGateway, journal: LiveJournal
 ) -> None:
     # Arrange: a position the venue holds, closed by hand on the exchange
-    venue = make_venue(gateway, journal, poll=3600.0)
-    order = sized()
-    venue.open_position(order, entry_id(order))
+    venue, order = _holding(gateway, journal)
     held_before = venue.position(SYMBOL) is not None
     gateway.create_market_order(SYMBOL, OrderSide.SELL, order.quantity, "by-hand-1",
                                 reduce_only=True)
@@ -102,10 +101,16 @@ def test_a_flat_position_on_the_stream_leaves_the_view_before_any_reconcile(
 def test_the_stream_never_hides_a_position_it_reports_open(
     gateway: BinanceGateway, journal: LiveJournal, amount: float
 ) -> None:
-    venue = make_venue(gateway, journal, poll=3600.0)
-    order = sized()
-    venue.open_position(order, entry_id(order))
+    venue, _order = _holding(gateway, journal)
 
     venue.on_user_event(AccountUpdate("ORDER", ((SYMBOL, amount),), 1))
 
     assert venue.position(SYMBOL) is not None
+
+
+def _holding(gateway: BinanceGateway, journal: LiveJournal) -> tuple[LiveExecution, SizedOrder]:
+    """A started venue (no timed polls) holding a fresh long, and the order that opened it."""
+    venue = make_venue(gateway, journal, poll=3600.0)
+    order = sized()
+    venue.open_position(order, entry_id(order))
+    return venue, order
