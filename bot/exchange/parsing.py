@@ -20,6 +20,7 @@ from bot.exchange.models import (
     ExchangeOrder,
     ExchangePosition,
     Fill,
+    FundingPayment,
     OrderStatus,
 )
 from bot.symbols import to_exchange_id
@@ -194,6 +195,18 @@ def candle(symbol: str, raw: Sequence[Any]) -> Candle:
     if not 0 < low <= min(open_, close) <= max(open_, close) <= high:
         raise ExchangeError(f"inconsistent kline of {symbol}: {list(raw)!r}")
     return Candle(symbol, moment, open_, high, low, close, volume)
+
+
+def funding_payment(raw: Mapping[str, Any]) -> FundingPayment:
+    """One ccxt ``fetch_funding_history`` entry, from Binance's own ``income`` fields."""
+    info = raw.get("info") or {}
+    amount = number(info.get("income"))
+    at = timestamp(info.get("time"))
+    if amount is None or at is None:
+        raise ExchangeError(f"funding income without amount or time: {_keys(info)}")
+    return FundingPayment(id=str(info.get("tranId", "")),
+                          symbol=to_exchange_id(str(info.get("symbol", ""))),
+                          amount=amount, time=at)
 
 
 def fill(raw: Mapping[str, Any]) -> Fill:

@@ -22,6 +22,8 @@ The sibling of ``PaperExecution`` behind ``ExecutionVenue``. What it guarantees:
   position. A user-data event starts such a poll at once, on a background thread; an
   ``ACCOUNT_UPDATE`` that shows a held position flat takes it out of the position view
   (``positions()``, ``position()``, read without the lock) before that poll books it.
+* Funding settlements are journaled from the account's income (``FundingBook``): at the
+  first poll after start and after each ``ACCOUNT_UPDATE`` of reason ``FUNDING_FEE``.
 * A 429 stops every request until its Retry-After has elapsed; a 418 halts trading.
 """
 
@@ -44,6 +46,7 @@ from bot.exchange import BinanceGateway, ExchangeOrder, MarginMode
 from bot.execution.checks import replayed_entry, replayed_exit, validate_order
 from bot.execution.errors import NoOpenPosition
 from bot.execution.live.account import LiveAccount
+from bot.execution.live.funding import FundingBook
 from bot.execution.live.guard import ExchangeGuard, TradingHalted
 from bot.execution.live.inflight import InFlightEntries, InFlightEntry
 from bot.execution.live.journal import LiveJournal
@@ -140,6 +143,8 @@ class LiveExecution:
                                         clock, config.taker_fee_rate, config.settle_seconds)
         self._limit = LimitEntry(gateway, self._guard, clock, sleep, LimitTiming(
             config.limit_timeout_seconds, config.limit_poll_seconds))
+        self._funding = FundingBook(gateway, journal, self._guard)
+        self._funding_due = True  # at start: settlements while the bot was down
         self._marks: dict[str, tuple[float, datetime]] = {}
         self._closed: dict[str, ClosedPosition] = {}  # entry and exit ids → result
         self._last_poll: datetime | None = None
@@ -288,6 +293,8 @@ class LiveExecution:
             return
         if isinstance(event, AlgoUpdate) and event.status == "NEW":
             return
+        if isinstance(event, AccountUpdate) and event.reason == "FUNDING_FEE":
+            self._funding_due = True  # journaled by the reconcile below
         if isinstance(event, AccountUpdate):
             # Not the venue's lock: a poll may hold it for a REST round trip.
             with self._view_lock:
@@ -423,6 +430,12 @@ class LiveExecution:
         except BotError as exc:
             log.warning("position poll failed (next tick retries): %s", exc)
             return
+        if self._funding_due:
+            try:
+                self._funding.book()
+                self._funding_due = False
+            except BotError as exc:
+                log.warning("funding history unavailable (next poll retries): %s", exc)
         # The exchange answered: what it no longer holds is booked, what it still holds
         # is open whatever the stream said.
         with self._view_lock:
