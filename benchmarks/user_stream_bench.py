@@ -2,8 +2,9 @@
 
 Each round opens a position through the venue, closes it "by hand" on the exchange, and
 times, for the stream event that tells the venue, how long ``on_user_event`` takes until
-``venue.position()`` says flat (it reconciles over REST at once: positions, protective
-orders, the closing fills). Also: by-hand order sent → view updated (REST + stream + that).
+``venue.position()`` says flat (the ``ACCOUNT_UPDATE`` updates the view itself; the REST
+reconcile that books the closing fills follows on a background thread). Also: by-hand order
+sent → view updated (REST + stream + that).
 
 Run: ``.venv/bin/python -m benchmarks.user_stream_bench [ROUNDS]``.
 """
@@ -22,6 +23,7 @@ from pathlib import Path
 from bot.app.live import open_live_journal, ws_root
 from bot.clock import utc_now
 from bot.domain import EntryIntent, OrderSide, PositionSide, SizedOrder
+from bot.errors import InvalidOrder
 from bot.exchange import ExchangeConfig, build_gateway
 from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.user_stream.events import UserEvent
@@ -39,6 +41,20 @@ def _order(n: int) -> SizedOrder:
                          strength=0.9, cluster=None,
                          created_at=utc_now() + timedelta(seconds=n))
     return SizedOrder(intent=intent, quantity=0.01, notional=900.0, leverage=5)
+
+
+def _open_when_free(venue: LiveExecution, order: SizedOrder, cid: str) -> None:
+    """Open once the previous round's closure is booked (the background reconcile frees the
+    symbol a few milliseconds after the view showed it flat)."""
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            venue.open_position(order, cid)
+            return
+        except InvalidOrder:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.005)
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -80,8 +96,7 @@ def main(rounds: int) -> None:
             while stream.connections == 0:
                 time.sleep(0.01)
             for n in range(rounds):
-                order = _order(n)
-                venue.open_position(order, f"bench-{n}")
+                _open_when_free(venue, _order(n), f"bench-{n}")
                 time.sleep(0.05)  # let the entry's own events pass
                 sent = time.perf_counter()
                 gateway.create_market_order(SYMBOL, OrderSide.SELL, 0.01, f"hand-{n}",

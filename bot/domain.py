@@ -116,11 +116,17 @@ class Liquidation:
 
 @dataclass(frozen=True, slots=True)
 class MarkPrice:
-    """A mark price observation for one symbol (exchange id form, e.g. ``BTCUSDT``)."""
+    """A mark price observation for one symbol (exchange id form, e.g. ``BTCUSDT``).
+
+    ``funding_rate`` and ``next_funding_at`` are the funding the exchange publishes with the
+    mark (Binance's ``r`` / ``lastFundingRate`` and ``T`` / ``nextFundingTime``), when known.
+    """
 
     symbol: str
     price: float
     timestamp: datetime
+    funding_rate: float | None = None
+    next_funding_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

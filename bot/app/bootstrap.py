@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
+from bot.app.decisions import EntryThreads, EventDecisions
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.market_session import paper_session
 from bot.app.notifications import build_notifier
@@ -27,6 +28,7 @@ from bot.clock import Clock, utc_now
 from bot.domain import Position
 from bot.errors import BotError, ConfigError
 from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
+from bot.execution.lots import LotRules
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.heatmap.projected import IntervalSource
 from bot.heatmap.projection import LeverageMix, ProjectionModel
@@ -180,20 +182,31 @@ def build_risk(settings: Settings, journal: JournalRepository, clock: Clock,
     return RiskEngine(limits, store, clock)
 
 
-def build_paper_venue(settings: Settings, journal: JournalRepository, clock: Clock,
-                      market: str = "exchange") -> PaperExecution:
-    """The paper venue, resumed from the journal's paper trades (balance and open positions)
-    when they traded this same ``market`` (see ``bot.app.market_session``), else fresh."""
+def paper_config_from(settings: Settings) -> PaperConfig:
+    """The paper venue's settings from ``paper.*``; its leverage is the account leverage the
+    live venue would set (``risk.max_leverage`` rounded up)."""
     p = settings.paper
-    venue = PaperExecution(PaperConfig(
+    return PaperConfig(
         starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,
         slippage_bps=p.slippage_bps, funding=p.funding,
         max_mark_age_seconds=p.max_mark_age_seconds,
-    ), clock)
+        leverage=RiskLimits(**settings.risk.model_dump()).account_leverage,
+    )
+
+
+def build_paper_venue(settings: Settings, journal: JournalRepository, clock: Clock,
+                      market: str = "exchange",
+                      rules: Mapping[str, LotRules] | None = None) -> PaperExecution:
+    """The paper venue, resumed from the journal's paper trades (balance and open positions)
+    when they traded this same ``market`` (see ``bot.app.market_session``), else fresh.
+
+    ``rules`` are the traded symbols' lot and tick rules from the exchange's markets."""
+    p = settings.paper
+    venue = PaperExecution(paper_config_from(settings), clock, rules)
     session = paper_session(journal, journal.list_trades(mode=TradeMode.PAPER), market, clock)
     if session.trades:
         balance, positions = paper_account_from(session.trades, p.starting_balance)
-        venue.restore(balance, positions, settings.risk.max_leverage)
+        venue.restore(balance, positions)
         log.info("paper account resumed (%s): balance %.2f USDT, %d open position(s)",
                  market, balance, len(positions))
     elif session.resumed:
@@ -291,11 +304,15 @@ def start_web(settings: Settings, loop: TradingLoop, heatmap: LiveLiquidationHea
 
 
 def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str,
-                            gate: RequestGate | None = None) -> None:
+                            gate: RequestGate | None = None) -> dict[str, LotRules]:
     """Stop the start when ``run.symbols`` holds a symbol the exchange does not list.
 
     A symbol nobody lists would stream nothing for ever; the message names each one with the
     closest listed ids (``BTCUSD`` → ``BTCUSDT``).
+
+    Returns:
+        The lot and tick rules of every symbol of ``run.symbols`` (Binance id → rules), from
+        the same markets (the paper venue fills as the exchange would).
 
     Raises:
         ConfigError: naming ``run.symbols``, the unlisted symbols and their closest matches.
@@ -306,14 +323,22 @@ def refuse_unlisted_symbols(settings: Settings, clock: Clock, venue_name: str,
                             gate=gate)
     try:
         listed = gateway.catalog.symbols()
+        unknown = unlisted_symbols(settings.run.symbols, listed)
+        if unknown:
+            names = "; ".join(
+                f"{symbol} (closest: {', '.join(close)})" if close else f"{symbol} (nothing close)"
+                for symbol, close in unknown)
+            raise ConfigError(f"run.symbols: not listed by {venue_name}: {names}")
+        rules = {}
+        for symbol in settings.run.symbols:
+            market = gateway.catalog.rules(symbol)
+            rules[market.symbol] = LotRules(
+                step_size=market.step_size, tick_size=market.tick_size,
+                min_quantity=market.min_quantity, max_market_quantity=market.max_market_quantity,
+                min_notional=market.min_notional)
+        return rules
     finally:
         gateway.close()
-    unknown = unlisted_symbols(settings.run.symbols, listed)
-    if unknown:
-        names = "; ".join(
-            f"{symbol} (closest: {', '.join(close)})" if close else f"{symbol} (nothing close)"
-            for symbol, close in unknown)
-        raise ConfigError(f"run.symbols: not listed by {venue_name}: {names}")
 
 
 def take_key_lock(settings: Settings, clock: Clock, resources: Resources) -> None:
@@ -360,8 +385,8 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
 
         # One brake for every request of this bot: Binance limits and bans per IP.
         gate = RequestGate(clock)
-        refuse_unlisted_symbols(settings, clock, "the simulator" if use_sim else "the exchange",
-                                gate)
+        rules = refuse_unlisted_symbols(settings, clock,
+                                        "the simulator" if use_sim else "the exchange", gate)
         venue: ExecutionVenue
         if mode is TradeMode.LIVE:
             take_key_lock(settings, clock, resources)
@@ -371,13 +396,17 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
         else:
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
-            venue = build_paper_venue(settings, journal, clock, market)
+            venue = build_paper_venue(settings, journal, clock, market, rules)
         heatmap = build_heatmap(settings, clock, gate)
         prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)
         volumes = quote_volume_job(settings, clock, resources, gate, heatmap)
         writes = DeferredWrites(settings.journal.url)
+        # Entries are sent on workers, decisions made on each symbol's news (the module doc
+        # of bot.app.decisions); closed in reverse: decisions, then the entries under way.
+        entries = EntryThreads()
+        resources.add(entries.stop)
         loop = TradingLoop(
             symbols=settings.run.symbols, heatmap=heatmap, prices=prices,
             strategy=build_strategy(settings), risk=build_risk(settings, journal, clock, writes),
@@ -389,8 +418,16 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             settings=LoopSettings(
                 min_signal_strength=settings.strategy.min_signal_strength,
                 max_price_age_seconds=settings.risk.max_price_age_seconds,
+                max_stream_silence_seconds=settings.heatmap.max_stream_silence_seconds,
             ),
+            run_entry=entries,
+            funding=(venue.apply_funding if isinstance(venue, PaperExecution)
+                     and settings.paper.funding else None),
         )
+        decisions = EventDecisions(loop)
+        heatmap.set_listener(decisions)
+        decisions.start()
+        resources.add(decisions.stop)
         if settings.web.enabled:
             start_web(settings, loop, heatmap, journal, resources)
     except BaseException:

@@ -7,7 +7,6 @@ Called by the composition root (``bot.app.bootstrap.build_bot``) for ``bot run -
 from __future__ import annotations
 
 import logging
-import math
 import random
 import sys
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from bot.journal import (
     make_session_factory,
     upgrade_to_head,
 )
+from bot.risk import RiskLimits
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,11 +42,11 @@ def open_live_journal(url: str, clock: Clock, bot_id: str = DEFAULT_BOT_ID) -> L
 
 
 def live_config_from(settings: Settings) -> LiveConfig:
-    """The venue's settings from ``live.*``; leverage = ``risk.max_leverage`` rounded up
-    (orders are sized at most at that leverage)."""
+    """The venue's settings from ``live.*``; leverage = the account leverage of the risk
+    limits (``risk.max_leverage`` rounded up: orders are sized at most at that leverage)."""
     live = settings.live
     return LiveConfig(symbols=tuple(settings.run.symbols),
-                      leverage=min(125, math.ceil(settings.risk.max_leverage)),
+                      leverage=RiskLimits(**settings.risk.model_dump()).account_leverage,
                       margin_mode=live.margin_mode, taker_fee_rate=live.taker_fee_rate,
                       poll_interval_seconds=live.poll_interval, entry_order=live.entry_order,
                       limit_offset_pct=live.limit_offset_pct,

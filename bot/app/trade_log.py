@@ -119,19 +119,24 @@ class TradeLog:
         return self._trade_ids.get(to_exchange_id(symbol))
 
     def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
-               trade_id: int | None = None) -> None:
-        """Journal a signal and what became of it (repeats within a minute are skipped)."""
+               trade_id: int | None = None) -> bool:
+        """Journal a signal and what became of it (repeats within a minute are skipped).
+
+        Returns:
+            False when it was skipped as a repeat.
+        """
         cluster = signal.cluster
         key = (signal.direction, outcome, (reason or "").split(":")[0],
                None if cluster is None else round(cluster.price_level, 8))
         last = self._last_signal.get(signal.symbol)
         if (trade_id is None and last is not None and last.key == key
                 and signal.created_at - last.at < _REPEAT_SIGNAL_WINDOW):
-            return
+            return False
         self._last_signal[signal.symbol] = _LastSignal(key, signal.created_at)
         self._write("signal", lambda: self._journal.record_signal(
             signal, mode=self._mode, outcome=outcome, reason=reason, trade_id=trade_id,
         ), essential=outcome is SignalOutcome.ENTERED)
+        return True
 
     def entry_requested(self, intent: EntryIntent, quantity: float, cid: str) -> int:
         """Journal the entry order before it leaves; returns the order's journal id.

@@ -1,17 +1,27 @@
 """The trading loop's jobs: prices → strategy → risk → execution → journal.
 
 ``TradingLoop`` holds one method per scheduled job and no scheduling of its own (the runner
-calls them on APScheduler threads; a backtest can call them on a simulated clock). Every
-collaborator comes in through the constructor.
+calls them on APScheduler threads; a backtest can call them on a simulated clock), plus
+``on_symbol_event``, the decision for one symbol the moment its mark price or clusters
+change (``bot.app.decisions`` calls it from the stream). Every collaborator comes in through
+the constructor.
+
+Decisions never wait on each other: the loop's lock covers deciding and journaling only. An
+approved entry is reserved (it counts as an open position for the risk limits and blocks
+its symbol) and sent off the lock, through the injected ``run_entry`` (inline by default, a
+worker thread in the running bot), so a limit entry resting for its timeout holds up no
+other symbol's marks, supervision, status or decisions.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Literal, Protocol
 
 from bot.app.trade_log import TradeLog, client_order_id
@@ -24,6 +34,7 @@ from bot.domain import (
     MarkPrice,
     Position,
     Signal,
+    SizedOrder,
     to_epoch_ms,
 )
 from bot.errors import BotError, IpBanned, TemporaryExchangeError, UnknownOrderOutcome
@@ -59,6 +70,30 @@ class MarkPriceSource(Protocol):
 
 
 CloseOutcome = Literal["closed", "no_position", "failed"]
+
+FundingSink = Callable[[str, float, datetime], float]
+"""Books one funding settlement (symbol, rate, time) and returns the payment (0: none)."""
+
+EntryRunner = Callable[[Callable[[], None]], None]
+"""Runs an entry's sending (the venue call and its journaling); inline or on a worker."""
+
+
+def run_inline(send: Callable[[], None]) -> None:
+    """The default ``EntryRunner``: send at once, on the calling thread (off the loop lock)."""
+    send()
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """An approved entry between its journaling and its fill: what sending it needs."""
+
+    intent: EntryIntent
+    order: SizedOrder
+    client_order_id: str
+    order_id: int
+    signal: Signal
+    detail: str
+    reserved: Position
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +136,8 @@ class TradingLoop:
         settings: LoopSettings,
         exchange_blocked: Callable[[], str | None] | None = None,
         projected: Callable[[str], Sequence[LiquidationCluster]] | None = None,
+        run_entry: EntryRunner = run_inline,
+        funding: FundingSink | None = None,
     ) -> None:
         """Wire the collaborators; nothing runs until a job method is called.
 
@@ -108,10 +145,18 @@ class TradingLoop:
         force, ``RequestGate.blocked_reason``): entries stay paused meanwhile.
         ``projected`` gives a symbol's projected liquidation levels for the strategy's
         snapshots (the heatmap's ``get_projected_levels``, when the strategy trades them).
+        ``run_entry`` sends approved entries (see the module doc). ``funding`` books a funding
+        settlement (the paper venue's ``apply_funding`` when ``paper.funding`` is on): it is
+        called once per settlement a symbol's marks show passing, with the rate published
+        before it.
         """
+        self._run_entry = run_entry
+        self._funding = funding
+        self._funding_due: dict[str, tuple[datetime, float]] = {}  # next settlement, rate
         self._exchange_blocked = exchange_blocked
         self._projected = projected
         self._symbols = [to_exchange_id(s) for s in symbols]
+        self._symbol_set = frozenset(self._symbols)
         self._heatmap = heatmap
         self._prices = prices
         self._strategy = strategy
@@ -135,6 +180,9 @@ class TradingLoop:
         self._stopping = False
         self._closed_trades = 0
         self._held: dict[str, tuple[Position, OpenPosition]] = {}
+        # Entries approved and journaled, not yet answered by the venue (symbol → entry).
+        self._entering: dict[str, _Entry] = {}
+        self._entries_done = threading.Condition(self._lock)
 
     # -- jobs ------------------------------------------------------------------------------
 
@@ -151,31 +199,56 @@ class TradingLoop:
             return
         with self._lock:
             received = self._clock()  # one reading for the whole poll's arrivals
-            # Bound once: this runs for every symbol every second (a backtest: millions).
-            known, seen_at = self._marks, self._seen_at
-            update_price, on_mark = self._heatmap.update_price, self._venue.on_mark_price
             for symbol in self._symbols:
                 mark = marks.get(symbol)
-                if mark is None:
-                    continue
-                previous = known.get(symbol)
-                if previous is None or mark.timestamp != previous.timestamp:
-                    seen_at[symbol] = received  # a new price, on the bot's clock
-                known[symbol] = mark
-                update_price(symbol, mark.price)
-                for closed in on_mark(symbol, mark.price, mark.timestamp):
-                    self._record_exit(closed)
+                if mark is not None:
+                    self._apply_mark(symbol, mark, received)
+
+    def on_symbol_event(self, symbol: str, mark: MarkPrice | None = None) -> None:
+        """Decide for ``symbol`` now: its mark price arrived (``mark``) or its clusters changed.
+
+        The mark (when given, and not older than the one held) is applied as ``on_prices``
+        would (stops and targets trigger on it); then a flat symbol is asked for an entry, an
+        open position for an exit. Symbols the loop does not trade are ignored.
+        """
+        key = to_exchange_id(symbol)
+        if key not in self._symbol_set:
+            return
+        entry = None
+        with self._lock:
+            if mark is not None:
+                held = self._marks.get(key)
+                if held is None or mark.timestamp >= held.timestamp:
+                    self._apply_mark(key, mark)
+            if self._stopping or key in self._entering:
+                return
+            position = self._venue.position(key)
+            intent = self._decide(key, position)
+            if position is None and isinstance(intent, EntryIntent):
+                entry = self._prepare_entry(intent)
+            elif position is None and isinstance(intent, EntryRefusal):
+                self._refused(intent)
+            elif position is not None and isinstance(intent, ExitIntent):
+                self._exit(intent)
+        if entry is not None:
+            self._run_entry(partial(self._send_entry, entry))
 
     def run_signals(self) -> None:
         """Ask the strategy about every flat symbol and act on entry intents."""
+        entries = []
         with self._lock:
             for symbol in self._symbols:
-                if self._venue.position(symbol) is None and not self._stopping:
+                if (self._venue.position(symbol) is None and not self._stopping
+                        and symbol not in self._entering):
                     intent = self._decide(symbol, None)
                     if isinstance(intent, EntryIntent):
-                        self._enter(intent)
+                        entry = self._prepare_entry(intent)
+                        if entry is not None:
+                            entries.append(entry)
                     elif isinstance(intent, EntryRefusal):
                         self._refused(intent)
+        for entry in entries:
+            self._run_entry(partial(self._send_entry, entry))
 
     def supervise(self) -> None:
         """Ask the strategy about every open position (exit on reaching the cluster...)."""
@@ -213,10 +286,17 @@ class TradingLoop:
                 self._log.risk_event("health", "entries resumed")
             self._paused = reason
 
-    def stop(self, close_positions: bool) -> None:
-        """Stop taking entries; close every position first if asked."""
+    def stop(self, close_positions: bool, entry_wait_seconds: float = 30.0) -> None:
+        """Stop taking entries; let entries being sent finish (up to ``entry_wait_seconds``);
+        close every position first if asked."""
         with self._lock:
             self._stopping = True
+            deadline = time.monotonic() + entry_wait_seconds
+            while self._entering and time.monotonic() < deadline:
+                self._entries_done.wait(timeout=max(0.0, deadline - time.monotonic()))
+            if self._entering:
+                log.warning("stopping while entries are still being sent: %s",
+                            ", ".join(sorted(self._entering)))
             if close_positions:
                 for position in self._venue.positions():
                     self._exit(ExitIntent(position.symbol, "shutdown", self._clock()))
@@ -320,7 +400,40 @@ class TradingLoop:
         )
         self._log.signal(signal, SignalOutcome.REJECTED, refusal.reason)
 
-    def _enter(self, intent: EntryIntent) -> None:
+    def _apply_mark(self, symbol: str, mark: MarkPrice, received: datetime | None = None) -> None:
+        """A mark price of ``symbol`` (received at ``received``, now if unset): kept, given to
+        the heatmap, and to the venue (whose stops and targets trigger on it; closures are
+        journaled). Lock held."""
+        previous = self._marks.get(symbol)
+        if previous is None or mark.timestamp != previous.timestamp:
+            # A new price, on the bot's clock.
+            self._seen_at[symbol] = received if received is not None else self._clock()
+        self._marks[symbol] = mark
+        self._heatmap.update_price(symbol, mark.price)
+        for closed in self._venue.on_mark_price(symbol, mark.price, mark.timestamp):
+            self._record_exit(closed)
+        if self._funding is not None:
+            self._settle_funding(symbol, mark)
+
+    def _settle_funding(self, symbol: str, mark: MarkPrice) -> None:
+        """A mark past the settlement the previous marks announced: book that settlement at
+        the rate announced with it (lock held)."""
+        due = self._funding_due.get(symbol)
+        if due is not None and mark.timestamp >= due[0] and self._funding is not None:
+            at, rate = due
+            paid = self._funding(symbol, rate, at)
+            if paid:
+                log.info("funding %s at %s: %.4f USDT (rate %g)", symbol, at.isoformat(),
+                         paid, rate)
+                self._log.risk_event("funding", "funding fee", symbol=symbol,
+                                     detail=f"{paid:.8f} USDT at rate {rate:g}")
+            del self._funding_due[symbol]
+        if mark.next_funding_at is not None and mark.funding_rate is not None:
+            self._funding_due[symbol] = (mark.next_funding_at, mark.funding_rate)
+
+    def _prepare_entry(self, intent: EntryIntent) -> _Entry | None:
+        """Every check and journal write before an entry leaves, under the lock; the entry,
+        reserved, or ``None`` when it was ignored or refused (journaled either way)."""
         mark = self._marks[intent.symbol]
         signal = Signal(
             symbol=intent.symbol, direction=intent.side.sign, strength=intent.strength,
@@ -329,20 +442,22 @@ class TradingLoop:
         if intent.strength < self._settings.min_signal_strength:
             self._log.signal(signal, SignalOutcome.IGNORED,
                              f"below min_signal_strength {self._settings.min_signal_strength}")
-            return
+            return None
         # An operator's pause holds every symbol; the kill switch is risk's to refuse.
         paused = self._operator_pause or self._stream_problem or (
             f"{intent.symbol}: mark price stale" if intent.symbol in self._stale else None)
         if paused:
             self._log.signal(signal, SignalOutcome.IGNORED, f"entries paused: {paused}")
-            return
+            return None
         decision = self._risk.check(intent, self._risk_context(intent.symbol, mark))
         if decision.order is None:
             reason = f"{decision.reason}: {decision.detail}"
-            self._log.signal(signal, SignalOutcome.REJECTED, reason)
-            self._log.risk_event("rejection", decision.reason, symbol=intent.symbol,
-                                 detail=decision.detail)
-            return
+            # A repeat of the same refusal (decisions come with every mark) is not journaled
+            # again, nor its risk event.
+            if self._log.signal(signal, SignalOutcome.REJECTED, reason):
+                self._log.risk_event("rejection", decision.reason, symbol=intent.symbol,
+                                     detail=decision.detail)
+            return None
         cid = client_order_id(self._log.mode, OrderPurpose.ENTRY, intent.symbol,
                               to_epoch_ms(intent.created_at), self._log.bot_id)
         try:
@@ -350,23 +465,50 @@ class TradingLoop:
         except JournalUnavailable:
             # Never an order the journal does not hold; the failure is logged once where it
             # happened, and the health check pauses entries until the journal works again.
-            return
+            return None
         self._risk.record_order(intent.created_at)
+        entry = _Entry(intent, decision.order, cid, order_id, signal, decision.detail,
+                       _reserved(intent, decision.order, cid))
+        self._entering[intent.symbol] = entry
+        return entry
+
+    def _send_entry(self, entry: _Entry) -> None:
+        """Send a prepared entry to the venue (no loop lock held meanwhile), then journal
+        what became of it under the lock."""
         try:
-            position = self._venue.open_position(decision.order, cid)
-        except UnknownOrderOutcome as exc:
-            self._log.entry_failed(cid, str(exc), OrderStatus.UNKNOWN)
-            self._log.signal(signal, SignalOutcome.REJECTED, f"execution: outcome unknown: {exc}")
-            return
+            position = self._venue.open_position(entry.order, entry.client_order_id)
         except BotError as exc:
-            self._log.entry_failed(cid, str(exc))
-            self._log.signal(signal, SignalOutcome.REJECTED, f"execution: {exc}")
+            with self._lock:
+                self._entry_refused(entry, exc)
             return
-        trade_id = self._log.entry_filled(intent, order_id, position)
-        self._log.signal(signal, SignalOutcome.ENTERED, decision.detail, trade_id=trade_id)
+        except BaseException:
+            with self._lock:  # a bug, said by the caller: the reservation must not outlive it
+                self._entry_done(entry)
+            raise
+        with self._lock:
+            self._entry_done(entry)
+            trade_id = self._log.entry_filled(entry.intent, entry.order_id, position)
+            self._log.signal(entry.signal, SignalOutcome.ENTERED, entry.detail,
+                             trade_id=trade_id)
         log.info("entered %s %s %.6g @ %.6g (trade %s)", position.side, position.symbol,
                  position.quantity, position.entry_price,
                  "journal pending" if trade_id is None else trade_id)
+
+    def _entry_refused(self, entry: _Entry, exc: BotError) -> None:
+        self._entry_done(entry)
+        cid = entry.client_order_id
+        if isinstance(exc, UnknownOrderOutcome):
+            self._log.entry_failed(cid, str(exc), OrderStatus.UNKNOWN)
+            self._log.signal(entry.signal, SignalOutcome.REJECTED,
+                             f"execution: outcome unknown: {exc}")
+        else:
+            self._log.entry_failed(cid, str(exc))
+            self._log.signal(entry.signal, SignalOutcome.REJECTED, f"execution: {exc}")
+
+    def _entry_done(self, entry: _Entry) -> None:
+        """The venue answered: the reservation ends (lock held)."""
+        self._entering.pop(entry.intent.symbol, None)
+        self._entries_done.notify_all()
 
     def _exit(self, intent: ExitIntent) -> None:
         cid = client_order_id(self._log.mode, OrderPurpose.EXIT, intent.symbol,
@@ -389,9 +531,11 @@ class TradingLoop:
 
     def _risk_context(self, symbol: str, mark: MarkPrice) -> RiskContext:
         health = self._heatmap.health()
+        # Entries on their way count as open: limits hold while they are being sent.
+        reserved = [entry.reserved for entry in self._entering.values()]
         return RiskContext(
             now=self._clock(), equity=self._venue.equity(),
-            open_positions=self._venue.positions(), mark_price=mark.price,
+            open_positions=[*self._venue.positions(), *reserved], mark_price=mark.price,
             mark_price_at=self._price_time(symbol), heatmap_updated_at=health.last_refresh_at,
         )
 
@@ -430,3 +574,13 @@ class TradingLoop:
         with self._lock:
             return [s for s in self._symbols
                     if s not in self._marks or now - self._price_time(s) > max_age]
+
+
+def _reserved(intent: EntryIntent, order: SizedOrder, client_order_id: str) -> Position:
+    """The position an entry being sent will be, as the risk limits count it meanwhile."""
+    return Position(
+        symbol=intent.symbol, side=intent.side, quantity=order.quantity,
+        entry_price=intent.reference_price, stop_price=intent.stop_price,
+        take_profit_price=intent.take_profit_price, opened_at=intent.created_at,
+        client_order_id=client_order_id, entry_fee=0.0,
+    )

@@ -9,6 +9,13 @@ slippage), heatmap refresh, health, supervision of open positions, signals, equi
 health is judged by recorded data: a period without any recorded price (a recording gap)
 pauses entries exactly as a silent socket would.
 
+Margin is the exchange's: initial margin = notional ÷ the account leverage live would set
+(``risk.max_leverage`` rounded up), so a backtest refuses exactly the entries the exchange
+would. Stops and targets trigger on the recorded prices, the live venue's mark prices: what
+``bot record`` stores is the mark-price stream itself; imported or downloaded candles are
+trade-price klines, and their four-point path through each candle (``marketdata.candles``)
+is the documented stand-in for the marks inside it.
+
 Equity is sampled at the equity interval (journaled, as live) and, for the chart only, right
 after every job in which a fill happened, so the curve steps where trades open and close.
 """
@@ -17,13 +24,13 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
 
-from bot.app.bootstrap import build_heatmap, build_strategy
+from bot.app.bootstrap import build_heatmap, build_strategy, paper_config_from
 from bot.app.trading_loop import LoopSettings, TradingLoop
 from bot.backtest.trade_log import BacktestTradeLog
 from bot.clock import ManualClock
@@ -33,7 +40,8 @@ from bot.domain import (
     from_epoch_ms,
     to_epoch_ms,
 )
-from bot.execution import PaperConfig, PaperExecution
+from bot.execution import PaperExecution
+from bot.execution.lots import LotRules
 from bot.heatmap import HeatmapHealth, LiveLiquidationHeatmap
 from bot.heatmap.projected import join_intervals
 from bot.heatmap.projection import BarColumns
@@ -187,10 +195,12 @@ class BacktestEngine:
         data: from ``load_data``.
         journal: the backtest's journal (its rows get mode ``backtest``).
         clock: the simulated clock the journal was opened with; moved by ``run``.
+        rules: the symbols' lot and tick rules (Binance id → rules) when known; recorded
+            data carry none, so without them quantities and prices are left unrounded.
     """
 
     def __init__(self, settings: Settings, data: BacktestData, journal: JournalRepository,
-                 clock: ManualClock) -> None:
+                 clock: ManualClock, rules: Mapping[str, LotRules] | None = None) -> None:
         self._settings = settings
         self._data = data
         self._clock = clock
@@ -203,11 +213,9 @@ class BacktestEngine:
                            or settings.strategy.cluster_source != "realized")
         self._heatmap = build_heatmap(settings, clock,
                                       projection_source=RecordedIntervals(data))
-        p = settings.paper
-        self._venue = PaperExecution(PaperConfig(
-            starting_balance=p.starting_balance, taker_fee_rate=p.taker_fee_rate,
-            slippage_bps=p.slippage_bps, funding=p.funding,
-            max_mark_age_seconds=p.max_mark_age_seconds), clock)
+        # Margin as the exchange reckons it, at the account leverage live would set; stops
+        # and targets trigger on the recorded prices (see the module's doc on what they are).
+        self._venue = PaperExecution(paper_config_from(settings), clock, rules)
         # Risk state lives in memory: a backtest must never set the live bot's durable flags.
         risk = RiskEngine(RiskLimits(**settings.risk.model_dump()), InMemoryRiskStateStore(),
                           clock)

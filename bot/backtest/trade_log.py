@@ -49,12 +49,12 @@ class BacktestTradeLog(TradeLog):
         super().exit_filled(closed)
 
     def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
-               trade_id: int | None = None) -> None:
+               trade_id: int | None = None) -> bool:
         """Journal entered signals; count the others by outcome and reason."""
         if outcome is SignalOutcome.ENTERED:
-            super().signal(signal, outcome, reason, trade_id)
-        else:
-            self.refusals[f"{outcome.value}: {(reason or '').split(':')[0]}"] += 1
+            return super().signal(signal, outcome, reason, trade_id)
+        self.refusals[f"{outcome.value}: {(reason or '').split(':')[0]}"] += 1
+        return True
 
     def risk_event(self, kind: str, reason: str, *, symbol: str | None = None,
                    detail: str | None = None) -> None:

@@ -27,7 +27,7 @@ def dashboard(
         help="A `bot backtest --out` folder, served as a page at /backtest.")] = None,
 ) -> None:
     """Serve the journal's trades, signals and equity as the dashboard, read-only."""
-    from bot.cli.startup import ShutdownRequest, load
+    from bot.cli.startup import ShutdownRequest, load, require_existing_journal
     from bot.errors import ConfigError
     from bot.journal import TradeMode, open_journal
     from bot.web import JournalViews, WebOptions, WebServer, build_app, check_bind
@@ -44,10 +44,11 @@ def dashboard(
     check_bind(settings.web.host, None if token is None else token.get_secret_value())
     from bot.web.metrics import JournalCounters
 
-    repository = open_journal(settings.journal.url, bot_id=settings.run.bot_id)
-    views = JournalViews(repository, trade_mode)
     if backtest is not None and not backtest.is_dir():
         raise typer.BadParameter(f"{backtest}: no such folder", param_hint="--backtest")
+    require_existing_journal(settings.journal.url)  # served read-only: never created here
+    repository = open_journal(settings.journal.url, bot_id=settings.run.bot_id)
+    views = JournalViews(repository, trade_mode)
     app = build_app(views, None, WebOptions(events_interval=settings.heatmap.update_interval,
                                             title="liquidation bot (journal)",
                                             backtest_dir=backtest),

@@ -274,19 +274,13 @@ def _open(config: Path | None, mode: ModeChoice | None, bot_id: str | None = Non
 
     A SQLite journal that does not exist is reported (exit 1), never created by a read.
     """
-    from bot.cli.startup import load
+    from bot.cli.startup import load, require_existing_journal
     from bot.journal import TradeMode, open_journal
-    from bot.journal.db import sqlite_file_path
 
     settings = load(config)
     chosen = mode.value if mode is not None else settings.run.mode
     modes = list(TradeMode) if chosen == ModeChoice.ALL else [TradeMode(chosen)]
-    path = sqlite_file_path(settings.journal.url)
-    if path is not None and not path.exists():
-        # Reading must not leave an empty database behind in a folder that never ran a bot.
-        typer.echo(f"error: no journal at {path} (nothing recorded here yet: 'bot run' "
-                   "creates it; journal.url or BOT_JOURNAL__URL points elsewhere)", err=True)
-        raise typer.Exit(1)
+    require_existing_journal(settings.journal.url)
     return open_journal(settings.journal.url, bot_id=bot_id or settings.run.bot_id), modes
 
 

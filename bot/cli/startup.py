@@ -1,5 +1,6 @@
 """What every command does first: settings loaded (logging configured with secrets redacted),
-and SIGINT/SIGTERM turned into an event for commands that wait in the main thread."""
+a reading command's refusal of a journal that does not exist, and SIGINT/SIGTERM turned into
+an event for commands that wait in the main thread."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import threading
 from collections.abc import Mapping
 from pathlib import Path
 
+import typer
 from rich.console import Console
 
-from bot.journal.db import check_database_url
+from bot.journal.db import check_database_url, sqlite_file_path
 from bot.logs import configure_logging
 from bot.settings import Settings, load_settings
 
@@ -68,3 +70,13 @@ def load(config: Path | None, overrides: Mapping[str, object] | None = None, *,
                                               settings.notify.telegram_token) if s is not None]
     configure_logging(settings.logging.level, secrets, console=console)
     return settings
+
+
+def require_existing_journal(url: str) -> None:
+    """Stop a command that only reads the journal when its SQLite file does not exist (exit 1,
+    one line), so a folder that never ran a bot is not left with an empty database."""
+    path = sqlite_file_path(url)
+    if path is not None and not path.exists():
+        typer.echo(f"error: no journal at {path} (nothing recorded here yet: 'bot run' "
+                   "creates it; journal.url or BOT_JOURNAL__URL points elsewhere)", err=True)
+        raise typer.Exit(1)

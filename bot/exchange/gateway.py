@@ -47,6 +47,7 @@ from bot.exchange.models import (
     ExchangeOrder,
     ExchangePosition,
     Fill,
+    FundingPayment,
     MarginMode,
     OpenInterest,
     PositionMode,
@@ -236,6 +237,15 @@ class BinanceGateway:
         raw = self._read("fetch trades", lambda: self._exchange.fetch_my_trades(
             unified, start, 1000, params))
         return [parsing.fill(t) for t in raw or []]
+
+    def fetch_funding(self, *, since: datetime | None = None) -> list[FundingPayment]:
+        """The account's funding settlements (Binance ``income``, ``FUNDING_FEE``), oldest
+        first, every symbol, since a time (the last 7 days without it)."""
+        self._require_keys("fetch funding")
+        start = None if since is None else to_epoch_ms(since)
+        raw = self._read("fetch funding", lambda: self._exchange.fetch_funding_history(
+            None, start, 1000))
+        return [parsing.funding_payment(f) for f in raw or []]
 
     def fetch_position_mode(self) -> PositionMode:
         """Whether the account is in hedge (dual-side) or one-way position mode."""

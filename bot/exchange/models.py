@@ -137,6 +137,17 @@ class CancelledOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class FundingPayment:
+    """One funding settlement of the account (Binance ``income`` of type ``FUNDING_FEE``):
+    ``amount`` in USDT, negative when paid."""
+
+    id: str
+    symbol: str
+    amount: float
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Fill:
     """One execution of the account, from its trade history (Binance ``userTrades``).
 

@@ -20,6 +20,7 @@ from bot.exchange.models import (
     ExchangeOrder,
     ExchangePosition,
     Fill,
+    FundingPayment,
     OpenInterest,
     OrderStatus,
 )
@@ -67,7 +68,11 @@ def mark_price(raw: Mapping[str, Any]) -> MarkPrice | None:
     moment = timestamp(raw.get("timestamp"))
     if price is None or price <= 0 or moment is None:
         return None
-    return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment)
+    info = raw.get("info")
+    info = info if isinstance(info, Mapping) else {}
+    return MarkPrice(symbol=exchange_symbol(raw), price=price, timestamp=moment,
+                     funding_rate=number(info.get("lastFundingRate")),
+                     next_funding_at=timestamp(info.get("nextFundingTime")))
 
 
 def quote_volume(raw: Mapping[str, Any]) -> float | None:
@@ -207,6 +212,16 @@ def open_interest(symbol: str, raw: Mapping[str, Any]) -> OpenInterest:
     if moment is None or amount is None or amount < 0:
         raise ExchangeError(f"unusable open interest of {symbol}: {_keys(raw)}")
     return OpenInterest(symbol, moment, amount, number(raw.get("openInterestValue")))
+def funding_payment(raw: Mapping[str, Any]) -> FundingPayment:
+    """One ccxt ``fetch_funding_history`` entry, from Binance's own ``income`` fields."""
+    info = raw.get("info") or {}
+    amount = number(info.get("income"))
+    at = timestamp(info.get("time"))
+    if amount is None or at is None:
+        raise ExchangeError(f"funding income without amount or time: {_keys(info)}")
+    return FundingPayment(id=str(info.get("tranId", "")),
+                          symbol=to_exchange_id(str(info.get("symbol", ""))),
+                          amount=amount, time=at)
 
 
 def fill(raw: Mapping[str, Any]) -> Fill:

@@ -92,6 +92,15 @@ def trigger_base_price(side: PositionSide, trigger_price: float, mark: float) ->
     return max(trigger_price, mark)
 
 
+def initial_margin(quantity: float, price: float, leverage: float) -> float:
+    """Initial margin of a position, as the exchange reckons it: ``|quantity| × price ÷ leverage``.
+
+    ``leverage`` is the account's setting for the symbol (what ``set_leverage`` sent), not
+    a ratio derived from the order; ``price`` the mark (the fill price for a new entry).
+    """
+    return abs(quantity) * price / leverage
+
+
 def funding_payment(side: PositionSide, quantity: float, mark: float, rate: float) -> float:
     """Funding booked to the wallet at one funding time (negative = paid).
 

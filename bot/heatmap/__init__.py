@@ -1,7 +1,8 @@
 """The live liquidation heatmap.
 
 Offers ``LiveLiquidationHeatmap`` (the public class), the value types ``Liquidation`` and
-``LiquidationCluster``, ``HeatmapHealth``, and the pure pieces it is built from:
+``LiquidationCluster``, ``HeatmapHealth``, the ``HeatmapListener`` told of each mark price
+and cluster refresh as it happens, and the pure pieces it is built from:
 ``parse_frame`` (edge parsing), ``LiquidationStore`` (numpy ring buffers) and
 ``compute_clusters`` (clustering); the venues' sources live in ``bot.heatmap.sources``.
 With ``projected=True`` the heatmap also keeps projected liquidation levels
@@ -11,7 +12,7 @@ at Binance's liquidation prices), ``projected`` the layer and its background ref
 
 from bot.domain import Liquidation, LiquidationCluster
 from bot.heatmap.clustering import ClusterParams, compute_clusters
-from bot.heatmap.live import HeatmapHealth, LiveLiquidationHeatmap, VenueHealth
+from bot.heatmap.live import HeatmapHealth, HeatmapListener, LiveLiquidationHeatmap, VenueHealth
 from bot.heatmap.parse import ParsedFrame, parse_force_order, parse_frame
 from bot.heatmap.store import EventColumns, LiquidationStore
 from bot.heatmap.urls import DEFAULT_WS_BASE_URL, stream_names, stream_url
@@ -21,6 +22,7 @@ __all__ = [
     "ClusterParams",
     "EventColumns",
     "HeatmapHealth",
+    "HeatmapListener",
     "Liquidation",
     "LiquidationCluster",
     "LiquidationStore",

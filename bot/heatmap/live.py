@@ -20,13 +20,13 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.clock import utc_now
-from bot.domain import VENUES, Liquidation, LiquidationCluster, to_epoch_ms
+from bot.domain import VENUES, Liquidation, LiquidationCluster, MarkPrice, to_epoch_ms
 from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
@@ -149,6 +149,19 @@ class _Counters:
     connected: bool = False
 
 
+class HeatmapListener(Protocol):
+    """Told of each symbol's news as it happens (the trading loop's event-driven decisions).
+
+    Called on the heatmap's own threads (stream, updater): keep it quick, hand work off.
+    """
+
+    def mark_price(self, mark: MarkPrice) -> None:
+        """A mark price from the stream was admitted."""
+
+    def clusters_changed(self, symbol: str) -> None:
+        """``symbol``'s clusters were recomputed by a refresh (``refresh()``, the updater)."""
+
+
 class LiveLiquidationHeatmap:
     """Live liquidation clusters per symbol from the venues' public liquidation streams."""
 
@@ -262,6 +275,11 @@ class LiveLiquidationHeatmap:
                 source, projection_model if projection_model is not None else ProjectionModel(),
                 self._params, projection_lookback_hours, clock)
             self._projection_interval = float(projection_interval)
+        self._listener: HeatmapListener | None = None
+
+    def set_listener(self, listener: HeatmapListener | None) -> None:
+        """Tell ``listener`` of every admitted stream mark price and cluster refresh."""
+        self._listener = listener
 
     # -- streaming -------------------------------------------------------------------------
 
@@ -339,13 +357,15 @@ class LiveLiquidationHeatmap:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
         received_ms = to_epoch_ms(self._clock())
-        guard, prices, layer = self._guard, self._prices, self._projected
+        guard, prices, layer, listener = self._guard, self._prices, self._projected, self._listener
         for mark in parsed.mark_prices:
             if guard.admit_mark(mark, received_ms):
                 prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
                 if layer is not None:
                     layer.note_price(mark.symbol, mark.price)
+                if listener is not None:
+                    listener.mark_price(mark)
         store = self._store
         for liquidation in parsed.liquidations:
             # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
@@ -489,8 +509,13 @@ class LiveLiquidationHeatmap:
 
     def refresh(self) -> None:
         """Recompute every symbol's clusters now (what the periodic update runs)."""
+        listener = self._listener
         for symbol in self._store.symbols():
             self._refresh_symbol(symbol)
+            # Told from here only: a refresh on demand (get_clusters) comes from a decision,
+            # which must not ask for another.
+            if listener is not None:
+                listener.clusters_changed(symbol)
         self._last_refresh_at = self._clock()
 
     def health(self) -> HeatmapHealth:

@@ -75,7 +75,8 @@ class RiskLimits:
         risk_per_trade_pct: Percent of equity lost if the stop is hit (sizes each entry).
         max_position_notional: Largest notional of one position, USDT.
         max_total_exposure: Largest sum of open positions' notional incl. the new one, USDT.
-        max_leverage: Largest leverage (notional / equity) of one order, 1..125.
+        max_leverage: Largest notional / equity of one order, 1..125 (the account's leverage
+            is this rounded up: ``account_leverage``).
         max_open_positions: Most positions open at once.
         max_orders_per_minute: Most entry orders in any sliding 60-second window.
         daily_loss_limit_pct: Percent of the UTC day's starting equity whose loss (realised
@@ -99,6 +100,16 @@ class RiskLimits:
     max_heatmap_age_seconds: float = 30.0
     min_quantity: float = 0.0
     kill_switch: bool = False
+
+    @property
+    def account_leverage(self) -> int:
+        """The leverage the account runs at on every traded symbol: ``max_leverage`` rounded up
+        (exchanges take whole numbers), at most 125.
+
+        What the live venue sets on the exchange and the paper venue reckons margin with;
+        sizing caps notional at ``equity × max_leverage``, so a position never needs more.
+        """
+        return min(125, math.ceil(self.max_leverage))
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -55,7 +55,8 @@ def size_entry(
     quantity = equity × risk_per_trade_pct / 100 / |entry − stop|, then shrunk so that the
     notional (quantity × entry) stays within ``max_position_notional``, the exposure left
     under ``max_total_exposure`` and ``equity × max_leverage``. The approved order's leverage
-    is notional / equity.
+    is the account's (``limits.account_leverage``), so its initial margin is
+    notional ÷ that leverage, as on the exchange.
 
     Args:
         intent: The entry to size; ``reference_price`` is the expected entry price.
@@ -103,10 +104,9 @@ def size_entry(
             f"below min_quantity {limits.min_quantity:g}",
         )
     notional = quantity * entry
-    # Clamp: notional / equity can round one ulp above the cap that notional respects.
-    # The leverage to run the position at: enough to carry its notional on this equity, and
-    # never below 1x, the least an exchange (or the paper venue) accepts.
-    leverage = max(1.0, min(notional / equity, limits.max_leverage))
+    # The leverage the position runs at is the account's, as set on the exchange (not
+    # notional / equity: at 1x an entry as large as equity could never pay its margin).
+    leverage = float(limits.account_leverage)
     order = SizedOrder(intent=intent, quantity=quantity, notional=notional, leverage=leverage)
     detail = (
         f"{basis}: quantity {quantity:.8g}, notional {notional:.2f} USDT, "

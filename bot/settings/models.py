@@ -140,6 +140,8 @@ class HeatmapSettings(_Section):
     update_interval: float = Field(default=5.0, gt=0, le=3600)
     buffer_size: int = Field(default=10_000, ge=1, le=1_000_000)
     silence_timeout: float = Field(default=5.0, gt=0, le=300)
+    # How long the bot trusts a stream that delivers nothing before it pauses entries.
+    max_stream_silence_seconds: float = Field(default=30.0, gt=0, le=3600)
     # Symbol buffers an all-market stream may create (Binance lists ~600 perpetuals).
     max_symbols: int = Field(default=2_000, ge=1, le=100_000)
     # The venues whose public liquidation streams feed the heatmap, each on its own socket.

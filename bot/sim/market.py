@@ -64,8 +64,15 @@ class MarketConfig:
         symbols: the simulated perpetuals.
         time_acceleration: market seconds per wall second (volatility scales with its root).
         volatility_scale: multiplies every symbol's volatility (0 freezes diffusion).
-        jumps_per_hour: expected sharp jumps per hour of market time.
-        jump_size: standard deviation of a jump's log return.
+        jumps_per_hour: expected liquidation cascades per hour of market time.
+        jump_size: standard deviation of a cascade's log return (its depth).
+        cascade_seconds: market seconds a cascade takes: most of the move comes early and
+            the rest grinds on, so its liquidations (one per symbol per second leaves the
+            throttle, as on Binance) gather near its far end, where a cluster forms.
+        rebound_fraction: the share of the cascade's move the price takes back right after
+            it (the squeeze after a liquidation wick), leaving the cluster behind the price at
+            a distance a strategy can trade toward.
+        rebound_seconds: market seconds the rebound takes.
         leverage_levels: leverages traders use; ``leverage_weights`` how often.
         maintenance_margin: fraction of notional; liquidation happens this far before bankruptcy.
         positions_per_second: new positions per symbol per wall second, near the price.
@@ -81,8 +88,13 @@ class MarketConfig:
     symbols: tuple[SymbolSpec, ...] = DEFAULT_SYMBOLS
     time_acceleration: float = 120.0
     volatility_scale: float = 1.0
-    jumps_per_hour: float = 3.0
-    jump_size: float = 0.006
+    # Cascades that leave a cluster 1-2 % behind the price about every ten seconds of wall
+    # time per symbol at ``bot run --sim``'s 30x (a first setup within a minute).
+    jumps_per_hour: float = 12.0
+    jump_size: float = 0.02
+    cascade_seconds: float = 180.0
+    rebound_fraction: float = 0.7
+    rebound_seconds: float = 30.0
     leverage_levels: tuple[int, ...] = (10, 20, 25, 50, 75, 100, 125)
     leverage_weights: tuple[float, ...] = (0.20, 0.20, 0.15, 0.20, 0.10, 0.10, 0.05)
     maintenance_margin: float = 0.004
@@ -103,6 +115,10 @@ class MarketConfig:
             raise ValueError("leverage_levels and leverage_weights must pair up")
         if not 0 <= self.maintenance_margin < 1 / max(self.leverage_levels):
             raise ValueError("maintenance_margin must be below 1 / the highest leverage")
+        if not (0 <= self.rebound_fraction <= 1 and self.cascade_seconds > 0
+                and self.rebound_seconds >= 0):
+            raise ValueError("rebound_fraction in 0..1, cascade_seconds > 0, "
+                             "rebound_seconds >= 0")
         if self.time_acceleration < 0 or self.volatility_scale < 0 or self.throttle_ms <= 0:
             raise ValueError("time_acceleration, volatility_scale >= 0; throttle_ms > 0")
 
@@ -147,6 +163,9 @@ class SimMarket:
             s.symbol: PositionBook(config.max_positions_per_side) for s in config.symbols
         }
         self._throttle = LiquidationThrottle(config.throttle_ms)
+        # symbol → the cascade under way: (log move still to come, market seconds elapsed,
+        # the whole move) while falling or rising, then the rebound's share of it.
+        self._cascades: dict[str, _Cascade] = {}
         self._injected: list[ForceOrder] = []
         self._last_ms: int | None = None
         for spec in config.symbols:
@@ -248,9 +267,16 @@ class SimMarket:
         hours = seconds * config.time_acceleration / 3600
         sigma = spec.volatility_per_hour * config.volatility_scale
         log_return = -0.5 * sigma * sigma * hours + sigma * math.sqrt(hours) * rng.gauss(0, 1)
-        jump_chance = 1 - math.exp(-config.jumps_per_hour * hours)
-        if rng.random() < jump_chance:
-            log_return += rng.gauss(0, config.jump_size)
+        cascade = self._cascades.get(spec.symbol)
+        if cascade is None:
+            jump_chance = 1 - math.exp(-config.jumps_per_hour * hours)
+            if rng.random() < jump_chance:
+                cascade = _Cascade(rng.gauss(0, config.jump_size))
+                self._cascades[spec.symbol] = cascade
+        if cascade is not None:
+            log_return += cascade.advance(seconds * config.time_acceleration, config)
+            if cascade.done:
+                del self._cascades[spec.symbol]
         self._prices[spec.symbol] *= math.exp(log_return)
 
     def _liquidate(self, spec: SymbolSpec, now_ms: int) -> list[ForceOrder]:
@@ -292,6 +318,31 @@ class SimMarket:
             next_funding_time_ms=next_funding_time_ms(now_ms),
             event_time_ms=now_ms,
         )
+
+
+@dataclass(slots=True)
+class _Cascade:
+    """One liquidation cascade and its rebound, as log returns handed out step by step."""
+
+    move: float  # the cascade's whole log return
+    elapsed: float = 0.0  # market seconds since it began
+    given: float = 0.0  # log return handed out so far
+    done: bool = False
+
+    def advance(self, seconds: float, config: MarketConfig) -> float:
+        """The log return of the next ``seconds`` of market time."""
+        self.elapsed += seconds
+        length, rebound = config.cascade_seconds, config.rebound_seconds
+        if self.elapsed <= length:
+            # 1 - exp(-3 t / T): two thirds of the move in the first third, then a grind.
+            share = (1 - math.exp(-3 * self.elapsed / length)) / (1 - math.exp(-3))
+            target = self.move * share
+        else:
+            back = min(1.0, (self.elapsed - length) / rebound) if rebound > 0 else 1.0
+            target = self.move * (1 - config.rebound_fraction * back)
+            self.done = back >= 1.0
+        step, self.given = target - self.given, target
+        return step
 
 
 def _force_order(spec: SymbolSpec, position: Position, price: float, now_ms: int) -> ForceOrder:

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from bot.app.journal_writes import DeferredWrites, ResilientStateStore
 from bot.app.trade_log import TradeLog
-from bot.app.trading_loop import LoopSettings, TradingLoop
+from bot.app.trading_loop import EntryRunner, LoopSettings, TradingLoop, run_inline
 from bot.domain import Liquidation, LiquidationCluster, MarkPrice
-from bot.execution import PaperConfig, PaperExecution
+from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.journal import (
     DEFAULT_BOT_ID,
@@ -109,12 +109,18 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
               symbols: tuple[str, ...] = (SYMBOL,),
               exchange_blocked: Callable[[], str | None] | None = None,
               projected: Callable[[str], Sequence[LiquidationCluster]] | None = None,
-              url: str | None = None, bot_id: str = DEFAULT_BOT_ID) -> Rig:
+              url: str | None = None, bot_id: str = DEFAULT_BOT_ID,
+              wrap_venue: Callable[[PaperExecution], ExecutionVenue] | None = None,
+              run_entry: EntryRunner = run_inline,
+              paper: PaperConfig | None = None) -> Rig:
     """A loop over a real heatmap, paper venue, risk engine and migrated journal (a SQLite
     file in ``tmp_path`` unless ``url`` names another database), as bot ``bot_id``.
 
     ``deferred``: journal writes go through ``DeferredWrites`` as in the running bot (backoff
-    timed by the rig's clock).
+    timed by the rig's clock). ``wrap_venue`` puts a test's venue around the paper one (the
+    loop talks to the wrapper); ``run_entry`` sends the loop's entries. ``paper``: the paper
+    venue's config; with ``funding`` on, the loop books settlements through the venue, as
+    the running bot does.
     """
     clock = ManualClock()
     url = url or f"sqlite:///{tmp_path / 'journal.db'}"
@@ -122,7 +128,8 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     journal = JournalRepository(make_session_factory(create_engine_for(url)), clock, bot_id)
     heatmap = LiveLiquidationHeatmap(clock=clock, min_cluster_size=5)
     prices = ScriptedPrices(clock)
-    venue = PaperExecution(PaperConfig(), clock)
+    paper = paper or PaperConfig()
+    venue = PaperExecution(paper, clock)
     writes = DeferredWrites(url, lambda: clock().timestamp()) if deferred else None
     store: RiskStateStore = (ResilientStateStore(journal, writes) if writes is not None
              else CallableRiskStateStore(journal.get_state, journal.set_state))
@@ -130,7 +137,9 @@ def build_rig(tmp_path: Path, *, limits: RiskLimits | None = None,
     strategy = hunter or LiquidationHunter(target_buffer_pct=0.2, exit_near_cluster_pct=0.5)
     loop = TradingLoop(
         symbols=list(symbols), heatmap=heatmap, prices=prices, strategy=strategy, risk=risk,
-        venue=venue, trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
+        venue=venue if wrap_venue is None else wrap_venue(venue),
+        trade_log=TradeLog(journal, TradeMode.PAPER, clock, writes), clock=clock,
         settings=LoopSettings(), exchange_blocked=exchange_blocked, projected=projected,
+        run_entry=run_entry, funding=venue.apply_funding if paper.funding else None,
     )
     return Rig(clock, prices, heatmap, venue, risk, journal, loop)

@@ -66,6 +66,7 @@ def test_repeated_rejections_are_journaled_once_a_minute(tmp_path: Path) -> None
         rig.tick(100.0)
         rig.clock.advance(5)
     assert len(rig.journal.list_signals()) == 1
+    assert len([e for e in rig.journal.list_risk_events() if e.kind == "rejection"]) == 1
     rig.clock.advance(60)
     rig.tick(100.0)
     assert len(rig.journal.list_signals()) == 2

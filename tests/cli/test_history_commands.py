@@ -462,3 +462,20 @@ def test_replay_without_any_data_says_so(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 1
     assert result.stderr.startswith("error: no recorded liquidations at all in sqlite:///")
     assert "bot record" in result.stderr
+
+
+def test_a_full_speed_replay_shows_its_progress_on_a_terminal(recorded_csv: Path) -> None:
+    import io
+
+    from rich.console import Console
+
+    from bot.cli.replay import run_replay
+    from bot.settings import load_settings
+
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=120)
+
+    run_replay(load_settings(env={}), file=recorded_csv, store_url="sqlite://", start_ms=None,
+               end_ms=None, speed=0, symbol=None, console=console)
+
+    assert "1,837 of 1,837 liquidations replayed (100 %)" in out.getvalue()

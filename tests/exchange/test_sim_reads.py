@@ -89,6 +89,10 @@ def test_mark_price_feed_makes_one_request_per_poll_and_agrees_with_the_market(
         assert now - timedelta(seconds=2) <= mark.timestamp <= now + timedelta(seconds=1)
         assert feed.is_fresh(symbol, now)
         assert heatmap.get_price(symbol) == mark.price
+        # the funding the exchange announces with the mark (paper funding settles on it)
+        assert mark.funding_rate == pytest.approx(float(sim.market.config.funding_rate))
+        assert mark.next_funding_at is not None
+        assert now < mark.next_funding_at <= now + timedelta(hours=8)
 
 
 def test_balance_of_a_fresh_account(gateway: BinanceGateway) -> None:

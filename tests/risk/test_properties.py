@@ -60,7 +60,8 @@ def test_an_approved_order_never_exceeds_any_cap(
     assert order.notional <= limits.max_position_notional
     assert order.notional <= limits.max_total_exposure - open_notional
     assert order.notional <= equity * limits.max_leverage
-    assert order.leverage <= limits.max_leverage
+    assert order.leverage == limits.account_leverage
+    assert order.notional / order.leverage <= equity  # the margin fits in the equity
     assert len(positions) < limits.max_open_positions
     # Hitting the stop loses at most the risk per trade (up to float rounding).
     loss_at_stop = order.quantity * abs(entry - stop)

@@ -16,7 +16,7 @@ LONG, SHORT = PositionSide.LONG, PositionSide.SHORT
 
 @dataclass(frozen=True)
 class Sizing:
-    """One row: inputs, then the expected quantity, notional, leverage and binding cap."""
+    """One row: inputs, then the expected quantity, notional and binding cap."""
 
     limits: RiskLimits
     equity: float
@@ -26,14 +26,13 @@ class Sizing:
     open_notional: float
     quantity: float
     notional: float
-    leverage: float
     capped_by: str | None
 
 
 ROWS = {
-    # 1 % of 10 000 = 100 USDT over a 2-USDT stop: 50 units, 5 000 USDT, 0.5x.
-    "risk per trade alone": Sizing(LOOSE, 10_000, LONG, 100, 98, 0, 50, 5_000, 0.5, None),
-    "short mirrors long": Sizing(LOOSE, 10_000, SHORT, 100, 102, 0, 50, 5_000, 0.5, None),
+    # 1 % of 10 000 = 100 USDT over a 2-USDT stop: 50 units, 5 000 USDT.
+    "risk per trade alone": Sizing(LOOSE, 10_000, LONG, 100, 98, 0, 50, 5_000, None),
+    "short mirrors long": Sizing(LOOSE, 10_000, SHORT, 100, 102, 0, 50, 5_000, None),
     # 2.5 % of 12 345.67 = 308.64175 USDT over 1 296.315: 0.2380952… BTC, 10 288.06 USDT.
     "odd numbers": Sizing(
         replace(LOOSE, risk_per_trade_pct=2.5),
@@ -44,11 +43,10 @@ ROWS = {
         0,
         308.64175 / 1_296.315,
         10_288.06,
-        10_288.06 / 12_345.67,
         None,
     ),
     "position cap binds": Sizing(
-        RiskLimits(), 10_000, LONG, 100, 98, 0, 10, 1_000, 0.1, ("max_position_notional")
+        RiskLimits(), 10_000, LONG, 100, 98, 0, 10, 1_000, ("max_position_notional")
     ),
     "risk size exactly the position cap": Sizing(
         RiskLimits(max_position_notional=5_000, max_total_exposure=9_000),
@@ -59,17 +57,16 @@ ROWS = {
         0,
         50,
         5_000,
-        0.5,
         None,
     ),
     "exposure cap binds": Sizing(
-        RiskLimits(), 10_000, LONG, 100, 98, 2_500, 5, 500, 0.05, "max_total_exposure"
+        RiskLimits(), 10_000, LONG, 100, 98, 2_500, 5, 500, "max_total_exposure"
     ),
     "leverage cap binds": Sizing(
-        RiskLimits(max_leverage=2), 200, LONG, 100, 99.99, 0, 4, 400, 2.0, "max_leverage"
+        RiskLimits(max_leverage=2), 200, LONG, 100, 99.99, 0, 4, 400, "max_leverage"
     ),
     "smallest cap wins, leverage under exposure": Sizing(
-        RiskLimits(max_leverage=1), 300, SHORT, 50, 50.01, 2_000, 6, 300, 1.0, "max_leverage"
+        RiskLimits(max_leverage=1), 300, SHORT, 50, 50.01, 2_000, 6, 300, "max_leverage"
     ),
     "equal caps name the first": Sizing(
         RiskLimits(max_position_notional=500),
@@ -80,7 +77,6 @@ ROWS = {
         2_500,
         5,
         500,
-        0.05,
         "max_position_notional",
     ),
 }
@@ -99,8 +95,8 @@ def test_size_to_the_cent(row: Sizing) -> None:
     assert decision.order.intent is entry
     assert decision.order.quantity == pytest.approx(row.quantity, rel=1e-12)
     assert decision.order.notional == pytest.approx(row.notional, abs=0.005)
-    # The order runs at the leverage its notional needs, never below 1x (exchanges' floor).
-    assert decision.order.leverage == pytest.approx(max(1.0, row.leverage), abs=1e-6)
+    # The order runs at the account's leverage (as set on the exchange), whatever its size.
+    assert decision.order.leverage == row.limits.account_leverage
     assert decision.capped_by == row.capped_by
 
 
@@ -127,7 +123,7 @@ def test_detail_shows_the_arithmetic() -> None:
 
     assert decision.detail == (
         "risk 100.00 USDT (1 % of 10000.00) over stop distance 2: quantity 50, "
-        "notional 5000.00 USDT, leverage 1.00x"
+        "notional 5000.00 USDT, leverage 125.00x"
     )
 
 

@@ -20,6 +20,8 @@ from tests.settings.conftest import WriteYaml
      "exchange.timeout_seconds: expected a number above 0 and at most 300, got '1e300'"),
     ("sim.time_acceleration", "1e300",
      "sim.time_acceleration: expected a number above 0 and at most 10,000, got '1e300'"),
+    ("heatmap.max_stream_silence_seconds", "0",
+     "heatmap.max_stream_silence_seconds: expected a number above 0 and at most 3600, got '0'"),
     ("heatmap.buffer_size", "1" + "0" * 1000,
      "heatmap.buffer_size: expected a whole number between 1 and 1,000,000, got a number of "
      "1001 digits"),
@@ -62,3 +64,9 @@ def test_every_numeric_setting_has_an_upper_bound() -> None:
 
     assert len(fields) > 40
     assert unbounded == []
+
+
+def test_the_stream_silence_that_pauses_entries_is_a_setting() -> None:
+    settings = load_settings(env={"BOT_HEATMAP__MAX_STREAM_SILENCE_SECONDS": "12.5"})
+
+    assert settings.heatmap.max_stream_silence_seconds == 12.5

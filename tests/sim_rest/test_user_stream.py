@@ -87,3 +87,26 @@ def test_listen_key_keepalive_close_and_expiry(
     assert client.fapiPrivateDeleteListenKey({"listenKey": fresh}) == {}
     with pytest.raises(ccxt.ExchangeError, match="-1125"):
         client.fapiPrivatePutListenKey({"listenKey": fresh})
+
+
+def test_a_funding_settlement_streams_an_account_update_with_its_reason() -> None:
+    import random
+
+    from bot.sim import utc_now
+    from bot.sim.rest import AccountConfig
+    from tests.sim_rest.helpers import QUIET, make_client
+
+    with SimExchange(clock=utc_now, rng=random.Random(5), market=QUIET,
+                     account=AccountConfig(funding_interval_ms=1_000)) as sim:
+        client = make_client(sim.rest_url, sim.credentials.api_key, sim.credentials.api_secret)
+        client.create_order(BTC, "market", "buy", 0.1)
+        key = client.fapiPrivatePostListenKey()["listenKey"]
+        ws = websocket.create_connection(f"{sim.server.base_url}/private/ws/{key}", timeout=5)
+        try:
+            reasons = [event["a"]["m"] for event in _events(ws, 2)
+                       if event["e"] == "ACCOUNT_UPDATE"]
+        finally:
+            ws.close()
+
+    assert reasons
+    assert set(reasons) == {"FUNDING_FEE"}

@@ -94,3 +94,15 @@ def test_dashboard_serves_a_backtest_report_as_a_page(tmp_path: Path, sim_db: Pa
     assert chart.content.startswith(b"\x89PNG")
     assert report == json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert {t["mode"] for t in trades} <= {"backtest"}
+
+
+def test_dashboard_in_an_empty_folder_creates_no_journal(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [*bot_command(), "dashboard", "--port", "0", "--duration", "1"], cwd=tmp_path,
+        env={**os.environ, "BOT_JOURNAL__URL": "sqlite:///bot-journal.db"},
+        capture_output=True, text=True, check=False, timeout=60)
+
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: no journal at ")
+    assert result.stderr.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []

@@ -128,6 +128,7 @@ class PositionTracker:
         self._closures: dict[str, list[ClosedPosition]] = {}
         self._marks: dict[str, float] = {}
         self._foreign: dict[str, Foreign] = {}
+        self._working: set[str] = set()  # symbols whose entry is being sent right now
 
     # -- state ----------------------------------------------------------------------------
 
@@ -153,8 +154,17 @@ class PositionTracker:
     def busy(self, symbol: str) -> bool:
         """Whether a position (the bot's or one it does not hold) or an unresolved entry is
         on ``symbol``: no new entry there."""
-        return (symbol in self._held or symbol in self._foreign
+        return (symbol in self._held or symbol in self._foreign or symbol in self._working
                 or any(s == symbol for s, _ in self._unresolved.values()))
+
+    def working(self, symbol: str) -> None:
+        """An entry on ``symbol`` is being sent: the symbol is busy, and polls leave what
+        the exchange shows there to the entry's own answer."""
+        self._working.add(symbol)
+
+    def done_working(self, symbol: str) -> None:
+        """The entry on ``symbol`` was answered (filled, refused or unresolved)."""
+        self._working.discard(symbol)
 
     def set_mark(self, symbol: str, price: float) -> None:
         """Remember the latest mark (exit estimates when nothing better is known)."""
@@ -482,7 +492,7 @@ class PositionTracker:
     def _follow_foreign(self, on_exchange: dict[str, ExchangePosition]) -> None:
         """Positions the bot does not hold block their symbol until they are gone; what
         protection the bot left on them is cancelled then."""
-        waiting = {s for s, _ in self._unresolved.values()}
+        waiting = {s for s, _ in self._unresolved.values()} | self._working
         for symbol, found in on_exchange.items():
             if symbol in self._held or symbol in waiting:
                 continue

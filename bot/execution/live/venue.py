@@ -12,12 +12,18 @@ The sibling of ``PaperExecution`` behind ``ExecutionVenue``. What it guarantees:
 * Entries are market orders, or (``entry_order="limit"``) GTC limit orders inside the mark
   that are waited for until a timeout, then cancelled; a partial fill is the position, no
   fill an ``InvalidOrder``. The order is read again after the cancel (a fill may race it).
+  The entry is sent and waited for off the venue's lock: marks, polls and the position view
+  of every symbol go on meanwhile; its own symbol stays busy and is left out of polls.
 * Right after the entry fills, a reduce-only STOP_MARKET and TAKE_PROFIT_MARKET (mark-price
   triggered) are placed; if the stop cannot be, the position is closed at market at once,
   the event journaled, and the closure reported on the next ``on_mark_price``.
 * Positions are followed by polling: when one is gone, the protective order that filled is
   found, the other cancelled, and the closure reported; no protective order outlives its
-  position.
+  position. A user-data event starts such a poll at once, on a background thread; an
+  ``ACCOUNT_UPDATE`` that shows a held position flat takes it out of the position view
+  (``positions()``, ``position()``, read without the lock) before that poll books it.
+* Funding settlements are journaled from the account's income (``FundingBook``): at the
+  first poll after start and after each ``ACCOUNT_UPDATE`` of reason ``FUNDING_FEE``.
 * A 429 stops every request until its Retry-After has elapsed; a 418 halts trading.
 """
 
@@ -26,7 +32,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -39,6 +46,7 @@ from bot.exchange import BinanceGateway, ExchangeOrder, MarginMode
 from bot.execution.checks import replayed_entry, replayed_exit, validate_order
 from bot.execution.errors import NoOpenPosition
 from bot.execution.live.account import LiveAccount
+from bot.execution.live.funding import FundingBook
 from bot.execution.live.guard import ExchangeGuard, TradingHalted
 from bot.execution.live.inflight import InFlightEntries, InFlightEntry
 from bot.execution.live.journal import LiveJournal
@@ -50,7 +58,12 @@ from bot.execution.live.protection import (
     journal_status,
 )
 from bot.execution.live.tracking import Held, PositionTracker
-from bot.execution.live.user_stream.events import AlgoUpdate, OrderUpdate, UserEvent
+from bot.execution.live.user_stream.events import (
+    AccountUpdate,
+    AlgoUpdate,
+    OrderUpdate,
+    UserEvent,
+)
 from bot.execution.port import ExecutionMode
 from bot.journal import NewOrder, OrderPurpose, TradeMode
 from bot.journal import OrderStatus as JournalStatus
@@ -133,9 +146,19 @@ class LiveExecution:
                                         clock, config.taker_fee_rate, config.settle_seconds)
         self._limit = LimitEntry(gateway, self._guard, clock, sleep, LimitTiming(
             config.limit_timeout_seconds, config.limit_poll_seconds))
+        self._funding = FundingBook(gateway, journal, self._guard)
+        self._funding_due = True  # at start: settlements while the bot was down
         self._marks: dict[str, tuple[float, datetime]] = {}
         self._closed: dict[str, ClosedPosition] = {}  # entry and exit ids → result
         self._last_poll: datetime | None = None
+        # The positions as last published (symbol → position), read without the lock; held
+        # symbols the user-data stream reported flat are left out until a poll answers.
+        self._view: dict[str, Position] = {}
+        self._view_lock = threading.Lock()
+        self._flat_on_stream: set[str] = set()
+        self._soon = threading.Lock()
+        self._soon_running = False
+        self._soon_again = False
 
     @property
     def mode(self) -> ExecutionMode:
@@ -165,7 +188,7 @@ class LiveExecution:
                 if type(exc) not in (InvalidOrder, ExchangeError):
                     raise
                 log.warning("%s: margin mode left as it is: %s", symbol, exc)
-        with self._lock:
+        with self._changing():
             self._tracker.load_open_trades()
         log.info("live venue ready: %s at %dx, %s margin", ", ".join(self._config.symbols),
                  self._config.leverage, self._config.margin_mode)
@@ -184,7 +207,7 @@ class LiveExecution:
             RateLimited, TradingHalted: no request may leave now.
         """
         symbol = to_exchange_id(order.intent.symbol)
-        with self._lock:
+        with self._changing():
             previous = self._find(client_order_id)
             if previous is not None:
                 return replayed_entry(previous, symbol, client_order_id)
@@ -194,15 +217,24 @@ class LiveExecution:
                 raise InvalidOrder(f"{symbol}: a position or an unresolved entry is open")
             price = self._limit_price(order, symbol)
             self._journal_entry(order, symbol, client_order_id, price)
+            # Sent off the venue's lock (a limit entry waits up to its timeout): marks,
+            # polls and the other symbols go on; the symbol stays busy and unpolled.
+            self._tracker.working(symbol)
+        try:
             self._crash("before_request")
-            try:
-                filled = self._send_entry(order, symbol, client_order_id, price)
-            except UnknownOrderOutcome:
+            filled = self._send_entry(order, symbol, client_order_id, price)
+        except UnknownOrderOutcome:
+            with self._changing():
+                self._tracker.done_working(symbol)
                 self._tracker.unresolved(client_order_id, symbol)
-                raise
-            except BotError as exc:
+            raise
+        except BotError as exc:
+            with self._changing():
+                self._tracker.done_working(symbol)
                 self._entry_refused(client_order_id, exc)
-                raise
+            raise
+        with self._changing():
+            self._tracker.done_working(symbol)
             self._crash("after_reply")
             if filled.filled <= 0:
                 self._entry_unfilled(client_order_id, filled, price)
@@ -219,7 +251,7 @@ class LiveExecution:
             RateLimited, TradingHalted: no request may leave now.
         """
         key = to_exchange_id(symbol)
-        with self._lock:
+        with self._changing():
             previous = self._find(client_order_id)
             if previous is not None:
                 return replayed_exit(previous, key, client_order_id)
@@ -233,7 +265,7 @@ class LiveExecution:
     def on_mark_price(self, symbol: str, price: float, at: datetime) -> list[ClosedPosition]:
         """Record a mark; poll the exchange when due; return the symbol's closures."""
         key = to_exchange_id(symbol)
-        with self._lock:
+        with self._changing():
             latest = self._marks.get(key)
             if latest is None or at >= latest[1]:
                 self._marks[key] = (price, at)
@@ -248,30 +280,46 @@ class LiveExecution:
     def poll(self) -> None:
         """Follow positions and orders on the exchange now (what ``on_mark_price`` does
         every ``poll_interval_seconds``)."""
-        with self._lock:
+        with self._changing():
             self._poll()
 
     def on_user_event(self, event: UserEvent) -> None:
-        """The user-data stream saw a change: reconcile with the exchange at once instead
-        of at the next poll (an order's acceptance alone changes nothing)."""
+        """The user-data stream saw a change: update the position view from the event at
+        once, then reconcile with the exchange on a background thread instead of at the
+        next poll (an order's acceptance alone changes nothing).
+
+        A position the stream reports flat leaves ``positions()`` and ``position()`` at
+        once; the reconcile books its closure (fills, fees, PnL) and keeps the symbol
+        blocked for entries until it has.
+        """
         if isinstance(event, OrderUpdate) and event.execution == "NEW":
             return
         if isinstance(event, AlgoUpdate) and event.status == "NEW":
             return
-        self.poll()
+        if isinstance(event, AccountUpdate) and event.reason == "FUNDING_FEE":
+            self._funding_due = True  # journaled by the reconcile below
+        if isinstance(event, AccountUpdate):
+            # Not the venue's lock: a poll may hold it for a REST round trip.
+            with self._view_lock:
+                for symbol, amount in event.positions:
+                    if amount == 0 and symbol in self._view:
+                        self._flat_on_stream.add(symbol)
+                self._view = {s: p for s, p in self._view.items()
+                              if s not in self._flat_on_stream}
+        self._reconcile_soon()
 
     # -- queries --------------------------------------------------------------------------
 
     def positions(self) -> list[Position]:
-        """Every open position, ordered by symbol."""
-        with self._lock:
-            return self._tracker.positions()
+        """Every open position, ordered by symbol (without those the stream reported flat).
+
+        Read from the published view: never waits for an order or a poll under way."""
+        view = self._view
+        return [view[s] for s in sorted(view)]
 
     def position(self, symbol: str) -> Position | None:
-        """The open position on ``symbol``, or ``None``."""
-        with self._lock:
-            held = self._tracker.held(to_exchange_id(symbol))
-            return None if held is None else held.position
+        """The open position on ``symbol``, or ``None`` (also once the stream said flat)."""
+        return self._view.get(to_exchange_id(symbol))
 
     def balance(self) -> float:
         """The futures wallet balance in USDT, unrealised PnL left out (fetched, reused for
@@ -381,9 +429,53 @@ class LiveExecution:
         try:
             self._tracker.poll(self._inflight)
         except TradingHalted:
-            pass  # said loudly when it happened
+            return  # said loudly when it happened
         except BotError as exc:
             log.warning("position poll failed (next tick retries): %s", exc)
+            return
+        if self._funding_due:
+            try:
+                self._funding.book()
+                self._funding_due = False
+            except BotError as exc:
+                log.warning("funding history unavailable (next poll retries): %s", exc)
+        # The exchange answered: what it no longer holds is booked, what it still holds
+        # is open whatever the stream said.
+        with self._view_lock:
+            self._flat_on_stream.clear()
+
+    @contextmanager
+    def _changing(self) -> Iterator[None]:
+        """The venue's lock, and the position view published again on the way out."""
+        with self._lock:
+            try:
+                yield
+            finally:
+                with self._view_lock:
+                    self._view = {p.symbol: p for p in self._tracker.positions()
+                                  if p.symbol not in self._flat_on_stream}
+
+    def _reconcile_soon(self) -> None:
+        """Poll on a background thread (one at a time; news meanwhile asks for one more)."""
+        with self._soon:
+            if self._soon_running:
+                self._soon_again = True
+                return
+            self._soon_running = True
+        threading.Thread(target=self._reconcile_until_quiet, name="reconcile",
+                         daemon=True).start()
+
+    def _reconcile_until_quiet(self) -> None:
+        while True:
+            try:
+                self.poll()
+            finally:
+                with self._soon:
+                    again, self._soon_again = self._soon_again, False
+                    if not again:
+                        self._soon_running = False
+            if not again:
+                return
 
     def _journal_halt(self, message: str) -> None:
         self._journal.record_risk_event("halt", "exchange IP ban (HTTP 418)", detail=message,

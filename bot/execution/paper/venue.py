@@ -9,11 +9,17 @@ Model, in the order things happen:
   target it reaches (see ``bot.execution.pricing`` for the fill rules).
 * A market entry or exit fills at the latest mark, which must be at most
   ``max_mark_age_seconds`` old, moved by ``slippage_bps`` against the taker.
+* A market entry is what the exchange would make of it: its quantity truncated to the
+  market's lot step and checked against the minimum quantity and notional, its fill price on
+  the tick grid (``bot.execution.lots``; rules from the exchange's markets when given).
 * Every fill pays ``taker_fee_rate`` × notional from the wallet balance.
-* Margin in use is entry notional ÷ leverage; liquidation is not modelled (the stop is
-  expected to act long before it, at the leverage the risk engine allows).
+* Margin is the exchange's cross initial margin: ``|quantity| × mark ÷ leverage`` with the
+  account's configured leverage (``PaperConfig.leverage``, what live sets on the exchange),
+  the same formula for a new entry, an open position and one restored from the journal;
+  liquidation is not modelled (the stop is expected to act long before it).
 * Funding is modelled only when ``PaperConfig.funding`` is set, and only when the caller
-  reports a funding event through ``apply_funding``.
+  reports a funding event through ``apply_funding`` (the trading loop does, at each
+  settlement the exchange's mark prices announce).
 """
 
 from __future__ import annotations
@@ -21,12 +27,12 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock
-from bot.domain import ClosedPosition, OrderSide, Position, SizedOrder
+from bot.domain import ClosedPosition, OrderSide, Position, PositionSide, SizedOrder
 from bot.errors import InsufficientFunds, InvalidOrder
 from bot.execution.checks import (
     replayed_entry,
@@ -36,11 +42,13 @@ from bot.execution.checks import (
     validate_order,
 )
 from bot.execution.errors import MarkPriceUnavailable, NoOpenPosition
+from bot.execution.lots import LotRules, checked_entry_quantity, on_tick
 from bot.execution.paper.config import PaperConfig
 from bot.execution.port import ExecutionMode
 from bot.execution.pricing import (
     ExitTrigger,
     funding_payment,
+    initial_margin,
     slipped_price,
     taker_fee,
     trigger_base_price,
@@ -52,6 +60,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["PaperConfig", "PaperExecution"]
 
+_NO_RULES = LotRules()
 _TRIGGER_ID_SUFFIX = {ExitTrigger.STOP_LOSS: "sl", ExitTrigger.TAKE_PROFIT: "tp"}
 
 
@@ -60,7 +69,6 @@ class _Holding:
     """An open position with the venue's private bookkeeping."""
 
     position: Position
-    margin: float
     funding: float = 0.0
     last_funding_at: datetime | None = None
 
@@ -72,12 +80,16 @@ class PaperExecution:
     threads and the mark-price feed may call it concurrently.
 
     Args:
-        config: fees, slippage, starting balance, staleness limit, funding switch.
+        config: fees, slippage, starting balance, staleness limit, funding switch, leverage.
         clock: returns the current aware UTC time (the wall clock, or a backtest's).
+        rules: each symbol's lot and tick rules (Binance id → rules), from the exchange's
+            markets; a symbol without rules is filled unrounded.
     """
 
-    def __init__(self, config: PaperConfig, clock: Clock) -> None:
+    def __init__(self, config: PaperConfig, clock: Clock,
+                 rules: Mapping[str, LotRules] | None = None) -> None:
         self._config = config
+        self._rules = {to_exchange_id(s): r for s, r in (rules or {}).items()}
         self._clock = clock
         self._lock = threading.Lock()
         self._balance = config.starting_balance
@@ -92,13 +104,15 @@ class PaperExecution:
         """Always ``"paper"``."""
         return "paper"
 
-    def restore(self, balance: float, positions: Sequence[Position], leverage: float) -> None:
+    def restore(self, balance: float, positions: Sequence[Position]) -> None:
         """Resume a paper account from the journal after a restart (before any order).
+
+        Their margin is reckoned as for any open position (``|quantity| × mark ÷ leverage``,
+        at the entry price until the first mark arrives).
 
         Args:
             balance: the wallet balance the journal implies (start + realised − open fees).
             positions: the positions the journal still holds open.
-            leverage: the leverage their margin is reckoned at.
         """
         with self._lock:
             if self._holdings or self._history:
@@ -106,8 +120,7 @@ class PaperExecution:
             self._balance = balance
             for position in positions:
                 symbol = to_exchange_id(position.symbol)
-                margin = position.notional / max(leverage, 1.0)
-                self._holdings[symbol] = _Holding(position, margin)
+                self._holdings[symbol] = _Holding(position)
                 self._open_ids[position.client_order_id] = symbol
         logger.info("paper account restored: balance %.2f, %d open position(s)",
                     balance, len(positions))
@@ -131,9 +144,9 @@ class PaperExecution:
             if symbol in self._holdings:
                 raise InvalidOrder(f"{symbol}: a position is already open (one per symbol)")
             now = self._now()
-            position, margin = self._entry_fill(order, symbol, client_order_id, now)
+            position = self._entry_fill(order, symbol, client_order_id, now)
             self._balance -= position.entry_fee
-            self._holdings[symbol] = _Holding(position, margin)
+            self._holdings[symbol] = _Holding(position)
             self._open_ids[client_order_id] = symbol
         logger.info(
             "paper open %s %s %g @ %.8g fee %.4f [%s]",
@@ -320,14 +333,18 @@ class PaperExecution:
 
     def _entry_fill(
         self, order: SizedOrder, symbol: str, client_order_id: str, now: datetime
-    ) -> tuple[Position, float]:
-        """Price a market entry and check it is affordable; returns (position, margin)."""
+    ) -> Position:
+        """Price a market entry as the exchange would fill it and check it is affordable."""
         mark = self._fresh_mark(symbol, now)
         validate_levels(order.intent, mark)
         side = order.intent.side
-        price = slipped_price(mark, OrderSide.to_open(side), self._config.slippage_bps)
-        fee = taker_fee(price * order.quantity, self._config.taker_fee_rate)
-        margin = price * order.quantity / order.leverage
+        rules = self._rules.get(symbol, _NO_RULES)
+        quantity = checked_entry_quantity(rules, symbol, order.quantity, mark)
+        price = on_tick(rules, slipped_price(mark, OrderSide.to_open(side),
+                                             self._config.slippage_bps),
+                        up=side is PositionSide.LONG)
+        fee = taker_fee(price * quantity, self._config.taker_fee_rate)
+        margin = initial_margin(quantity, price, self._config.leverage)
         # Reserve the exit fee too (estimated at the entry price), so that whatever is
         # opened can also be paid out of.
         required = margin + 2 * fee
@@ -341,7 +358,7 @@ class PaperExecution:
         position = Position(
             symbol=symbol,
             side=side,
-            quantity=order.quantity,
+            quantity=quantity,
             entry_price=price,
             stop_price=order.intent.stop_price,
             take_profit_price=order.intent.take_profit_price,
@@ -350,7 +367,7 @@ class PaperExecution:
             entry_fee=fee,
             target_cluster_price=cluster.price_level if cluster is not None else None,
         )
-        return position, margin
+        return position
 
     def _unrealised(self) -> float:
         # A restored position has no mark until the first price tick: count it flat till then.
@@ -361,8 +378,18 @@ class PaperExecution:
         )
 
     def _free_balance(self) -> float:
-        margin = sum(holding.margin for holding in self._holdings.values())
-        return self._balance + self._unrealised() - margin
+        return self._balance + self._unrealised() - self._margin_in_use()
+
+    def _margin_in_use(self) -> float:
+        # At the latest mark, as the exchange does; a restored position without one yet is
+        # reckoned at its entry price.
+        leverage = self._config.leverage
+        return sum(
+            initial_margin(holding.position.quantity,
+                           self._marks[key][0] if key in self._marks
+                           else holding.position.entry_price, leverage)
+            for key, holding in self._holdings.items()
+        )
 
     def _settle(
         self, holding: _Holding, price: float, at: datetime, reason: str, exit_id: str

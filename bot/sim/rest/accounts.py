@@ -5,7 +5,8 @@ call. All amounts are ``Decimal``; marks come in as a symbol → mark price mapp
 
 Model (documented simplifications of Binance's):
 
-* wallet balance ``W`` moves by realised PnL and fees only (no funding);
+* wallet balance ``W`` moves by realised PnL, fees and funding (an isolated position's
+  funding also moves its isolated wallet, as on Binance);
 * a fill in the position's direction averages the entry price; against it, it realises
   ``closed × (price − entry) × side`` and may flip the position at the fill price;
 * isolated positions hold ``quantity × price / leverage`` of ``W`` in their isolated wallet,
@@ -47,6 +48,9 @@ class AccountConfig:
         taker_fee: fee rate of fills that take liquidity (market, crossing limits).
         maker_fee: fee rate of resting limit orders that get filled.
         slippage_bps: market fills are this many basis points worse than the mark.
+        funding_interval_ms: milliseconds between funding settlements, on times that are
+            whole multiples of it since the epoch (Binance: 8 h, at 00:00, 08:00 and 16:00
+            UTC; tests shorten it); 0 charges no funding.
     """
 
     starting_balance: Decimal = Decimal(10_000)
@@ -54,6 +58,7 @@ class AccountConfig:
     taker_fee: Decimal = Decimal("0.0004")
     maker_fee: Decimal = Decimal("0.0002")
     slippage_bps: Decimal = Decimal(1)
+    funding_interval_ms: int = 8 * 60 * 60 * 1000
 
     def __post_init__(self) -> None:
         if self.starting_balance < 0:
@@ -62,6 +67,8 @@ class AccountConfig:
             raise ValueError(f"default_leverage must be in 1..{MAX_LEVERAGE}")
         if min(self.taker_fee, self.maker_fee, self.slippage_bps) < 0:
             raise ValueError("fees and slippage must not be negative")
+        if self.funding_interval_ms < 0:
+            raise ValueError("funding_interval_ms must not be negative")
 
 
 @dataclass
@@ -152,6 +159,14 @@ class Account:
     def open_positions(self) -> dict[str, PositionState]:
         """The symbols with a non-zero position."""
         return {s: p for s, p in self._positions.items() if p.amount != 0}
+
+    def apply_funding(self, symbol: str, amount: Decimal, now_ms: int) -> None:
+        """Book one funding payment of ``symbol``'s position (negative = paid)."""
+        pos = self._positions[symbol]
+        self.wallet_balance += amount
+        if pos.isolated:
+            pos.isolated_wallet += amount
+        self.update_ms = now_ms
 
     def opening_quantity(self, symbol: str, side: OrderSide, quantity: Decimal) -> Decimal:
         """The part of an order that would add exposure (the rest only reduces)."""

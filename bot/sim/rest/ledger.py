@@ -1,9 +1,9 @@
 """The simulated account's history: every fill (``/fapi/v1/userTrades``) and every wallet
 movement (``/fapi/v1/income``), written by the matching engine as it books them.
 
-The figures are the ones the account itself booked (fill price, commission, realised PnL),
-so trade history, income and the wallet always agree. The simulator charges no funding,
-so no ``FUNDING_FEE`` income ever appears.
+The figures are the ones the account itself booked (fill price, commission, realised PnL,
+funding), so trade history, income and the wallet always agree. Funding settlements appear
+as ``FUNDING_FEE`` income with no trade id, as on Binance.
 """
 
 from __future__ import annotations
@@ -87,6 +87,14 @@ class Ledger:
                     self._next_tran += 1
             return fill
 
+    def funding(self, symbol: str, amount: Decimal, now_ms: int) -> Income:
+        """Book one funding settlement of ``symbol`` (negative = paid)."""
+        with self._lock:
+            income = Income(self._next_tran, symbol, "FUNDING_FEE", amount, now_ms, 0)
+            self._next_tran += 1
+            self._income.append(income)
+            return income
+
     def fills(self, query: HistoryQuery) -> list[Fill]:
         """Fills of ``query.symbol`` matching the filters, oldest first."""
         with self._lock:
@@ -143,10 +151,11 @@ def income_json(income: Income) -> dict[str, object]:
         "incomeType": income.income_type,
         "income": fmt_money(income.amount),
         "asset": "USDT",
-        "info": str(income.trade_id),
+        # Binance leaves both empty for funding: no trade moved the wallet.
+        "info": str(income.trade_id) if income.trade_id else "FUNDING_FEE",
         "time": income.time_ms,
         "tranId": income.tran_id,
-        "tradeId": str(income.trade_id),
+        "tradeId": str(income.trade_id) if income.trade_id else "",
     }
 
 

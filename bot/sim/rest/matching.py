@@ -90,6 +90,9 @@ class MatchingEngine:
         self._algos: OrderStore[AlgoOrder] = OrderStore()
         self._next_order_id = 4_000_000_001
         self.ledger = Ledger()
+        interval = config.funding_interval_ms
+        self._next_funding_ms = (self._now() // interval + 1) * interval if interval else 0
+        self._funding_rate = Decimal(market.config.funding_rate)
         self._dual_side = False
         self._next_algo_id = 1_000_000_001
 
@@ -284,6 +287,7 @@ class MatchingEngine:
         with self._lock:
             current = self.marks()
             now = self._now()
+            self._settle_funding(current, now)
             for algo in self._algos.open_orders():
                 if algo.triggered_by(current[algo.symbol]):
                     self._trigger(algo, now)
@@ -302,6 +306,18 @@ class MatchingEngine:
 
     def _now(self) -> int:
         return to_epoch_ms(self._clock())
+
+    def _settle_funding(self, marks: dict[str, Decimal], now: int) -> None:
+        """Every funding time passed: each open position pays (or gets) ``size × mark ×
+        rate``, longs paying at a positive rate, booked as ``FUNDING_FEE`` income."""
+        interval = self._config.funding_interval_ms
+        while interval and now >= self._next_funding_ms:
+            at = self._next_funding_ms
+            for symbol, pos in self._account.open_positions().items():
+                payment = -pos.amount * marks[symbol] * self._funding_rate
+                self._account.apply_funding(symbol, payment, at)
+                self.ledger.funding(symbol, payment, at)
+            self._next_funding_ms += interval
 
     def _place(
         self,

@@ -6,7 +6,8 @@
 * ``UserEvents`` — what changed in the account since it last looked, as Binance's
   ``ORDER_TRADE_UPDATE`` (NEW, TRADE with the fill's commission and realised PnL,
   CANCELED, EXPIRED), ``ALGO_UPDATE`` (conditional orders) and ``ACCOUNT_UPDATE``
-  (balance and positions) payloads. The REST server asks after every request and every
+  (balance and positions; reason ``FUNDING_FEE`` for a funding settlement, else ``ORDER``)
+  payloads. The REST server asks after every request and every
   mark-price tick, so events follow the change within one tick.
 """
 
@@ -140,7 +141,10 @@ class UserEvents:
                     events.append(_algo_event(algo, now_ms))
             state = self._account()
             if state != self._state:
-                events.append(_account_event(state, self._state, now_ms))
+                # The wallet moved with no fill and no position change: a funding settlement.
+                funding = not fills and state.positions == self._state.positions
+                events.append(_account_event(state, self._state, now_ms,
+                                             "FUNDING_FEE" if funding else "ORDER"))
                 self._state = state
             return events
 
@@ -192,7 +196,8 @@ def _algo_event(algo: AlgoOrder, now_ms: int) -> Payload:
     }}
 
 
-def _account_event(state: AccountState, before: AccountState, now_ms: int) -> Payload:
+def _account_event(state: AccountState, before: AccountState, now_ms: int,
+                   reason: str) -> Payload:
     symbols = sorted(set(state.positions) | set(before.positions))
     flat = (Decimal(0), Decimal(0))
     positions = []
@@ -206,4 +211,4 @@ def _account_event(state: AccountState, before: AccountState, now_ms: int) -> Pa
     balance = {"a": "USDT", "wb": fmt_money(state.wallet), "cw": fmt_money(state.wallet),
                "bc": "0"}
     return {"e": "ACCOUNT_UPDATE", "E": now_ms, "T": now_ms,
-            "a": {"m": "ORDER", "B": [balance], "P": positions}}
+            "a": {"m": reason, "B": [balance], "P": positions}}

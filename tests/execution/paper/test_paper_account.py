@@ -56,36 +56,38 @@ def test_balance_equity_and_unrealised_through_a_sequence(
 
 def test_free_balance_subtracts_margin_and_counts_unrealised(venue: PaperExecution) -> None:
     venue.on_mark_price("BTCUSDT", 50_000.0, T0)
-    venue.open_position(order(LONG, leverage=5.0), "e1")
+    venue.open_position(order(LONG), "e1")
 
-    # 9,997.4995 balance − 1.0 unrealised − 5,001 / 5 margin.
-    assert venue.free_balance() == pytest.approx(9_997.4995 - 1.0 - 1_000.2, abs=1e-9)
+    # 9,997.4995 balance − 1.0 unrealised − 0.1 × 50,000 mark / 5x margin.
+    assert venue.free_balance() == pytest.approx(9_997.4995 - 1.0 - 1_000.0, abs=1e-9)
 
 
 def test_insufficient_funds_is_refused_and_changes_nothing(clock: ManualClock) -> None:
     venue = PaperExecution(PaperConfig(starting_balance=1_000.0), clock)
     venue.on_mark_price("BTCUSDT", 50_000.0, T0)
 
-    # 5,001 notional at 5× needs 1,000.20 margin + 5.00 fees: more than 1,000.
+    # 5,001 notional at the account's 5× needs 1,000.20 margin + 5.00 fees: more than 1,000.
     with pytest.raises(InsufficientFunds, match=r"free balance is 1000\.00"):
-        venue.open_position(order(LONG, leverage=5.0), "e1")
+        venue.open_position(order(LONG), "e1")
 
     assert venue.balance() == 1_000.0
     assert venue.positions() == []
     assert venue.find_by_client_order_id("e1") is None
-    # At 10× the margin is 500.10: it fits.
-    assert venue.open_position(order(LONG, leverage=10.0), "e1").quantity == 0.1
+    # On an account at 10× the margin is 500.10: it fits.
+    at_10x = PaperExecution(PaperConfig(starting_balance=1_000.0, leverage=10), clock)
+    at_10x.on_mark_price("BTCUSDT", 50_000.0, T0)
+    assert at_10x.open_position(order(LONG), "e1").quantity == 0.1
 
 
 def test_margin_in_use_limits_the_next_position(clock: ManualClock) -> None:
-    venue = PaperExecution(PaperConfig(starting_balance=1_000.0), clock)
+    venue = PaperExecution(PaperConfig(starting_balance=1_000.0, leverage=10), clock)
     venue.on_mark_price("BTCUSDT", 50_000.0, T0)
     venue.on_mark_price("ETHUSDT", 3_000.0, T0)
-    venue.open_position(order(LONG, leverage=10.0), "btc")  # 500.10 margin
+    venue.open_position(order(LONG), "btc")  # 500 margin at the 50,000 mark
 
-    eth = order(LONG, symbol="ETHUSDT", quantity=2.0, reference=3_000.0, leverage=10.0)
+    eth = order(LONG, symbol="ETHUSDT", quantity=2.0, reference=3_000.0)
     with pytest.raises(InsufficientFunds):
-        # 600 margin + 6 fees > 1,000 − 2.50 fee − 1.00 unrealised − 500.10 margin.
+        # 600 margin + 6 fees > 1,000 − 2.50 fee − 1.00 unrealised − 500 margin.
         venue.open_position(eth, "eth")
 
 
