@@ -3,8 +3,9 @@
 Run: ``.venv/bin/python -m benchmarks.first_setup_bench [RUNS] [LIMIT_SECONDS]`` (default 10
 runs, 60 s). Each run is the real console script in a fresh folder with its own SQLite
 journal and a different simulator seed (``BOT_SIM__SEED`` = 1..RUNS), two at a time; a run
-ends at its first journaled signal (the strategy found a setup: entered, or refused by risk)
-or at the limit. Prints each run's time and how many found a setup within the limit.
+ends at its first journaled signal that was a setup (entered, or refused by risk; not one the
+strategy itself turned down for its reward against risk) or at the limit. Prints each run's
+time and how many found a setup within the limit.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ def _first_signal(db: Path) -> bool:
         return False
     try:
         with sqlite3.connect(db, timeout=1) as conn:
-            return conn.execute("SELECT COUNT(*) FROM signals").fetchone()[0] > 0
+            return conn.execute(
+                "SELECT COUNT(*) FROM signals WHERE reason IS NULL "
+                "OR reason NOT LIKE 'min_reward_risk%'").fetchone()[0] > 0
     except sqlite3.Error:  # not migrated yet, or busy
         return False
 

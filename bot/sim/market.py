@@ -88,10 +88,12 @@ class MarketConfig:
     symbols: tuple[SymbolSpec, ...] = DEFAULT_SYMBOLS
     time_acceleration: float = 120.0
     volatility_scale: float = 1.0
-    # Cascades that leave a cluster 1-2 % behind the price about every ten seconds of wall
-    # time per symbol at ``bot run --sim``'s 30x (a first setup within a minute).
+    # Cascades deep enough (5 % standard deviation, then a 70 % rebound) to leave a cluster
+    # 3.5 % or more behind the price, where the hunter's default take profit outweighs its
+    # stop (``strategy.min_reward_risk``): a first setup within a minute of ``bot run --sim``
+    # at its 30x in 19 of 20 seeds (tests/sim/test_cascades.py's model of it).
     jumps_per_hour: float = 12.0
-    jump_size: float = 0.02
+    jump_size: float = 0.05
     cascade_seconds: float = 180.0
     rebound_fraction: float = 0.7
     rebound_seconds: float = 30.0

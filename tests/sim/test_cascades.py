@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.app.bootstrap import build_strategy
+from bot.domain import EntryIntent
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.settings import load_settings
 from bot.sim import MarketConfig
@@ -54,7 +55,8 @@ def _seconds_to_first_setup(seed: int, limit_seconds: int = 60) -> float | None:
             heatmap.update_price(mark.symbol, price)
             snapshot = MarketSnapshot(symbol=mark.symbol, clusters=heatmap.get_clusters(
                 mark.symbol), mark_price=price, now=now, position=None)
-            if hunter.decide(snapshot) is not None:
+            # A refusal (reward against risk too small) is no setup.
+            if isinstance(hunter.decide(snapshot), EntryIntent):
                 return tick / 10
     return None
 
