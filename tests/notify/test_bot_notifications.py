@@ -30,7 +30,7 @@ def test_each_journaled_entry_and_exit_is_one_message_with_the_trade(tmp_path: P
         url, errors = _run(tmp_path, receiver.url + "/hook", 25)
         bodies = receiver.bodies()
 
-    trades = open_journal(url).list_trades(mode=TradeMode.PAPER)
+    trades = open_journal(url, bot_id="bot-7").list_trades(mode=TradeMode.PAPER)
     closed = [t for t in trades if t.status is TradeStatus.CLOSED]
     assert errors == 0
     assert closed, "the fast simulator should close trades within 25 s"
@@ -61,6 +61,6 @@ def test_the_bot_keeps_trading_while_the_webhook_is_down_or_slow(tmp_path: Path,
         with Receiver(delay=4.0) as receiver:
             url, errors = _run(tmp_path, receiver.url, 20)
 
-    trades = open_journal(url).list_trades(mode=TradeMode.PAPER)
+    trades = open_journal(url, bot_id="bot-7").list_trades(mode=TradeMode.PAPER)
     assert errors == 0
     assert any(t.status is TradeStatus.CLOSED for t in trades)
