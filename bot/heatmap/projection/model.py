@@ -11,7 +11,8 @@ Rules, per symbol, bar by bar (bars are 5-minute open-interest intervals with th
    (``liquidation.liquidation_prices``) for a position of ``position_notional`` USD (which
    picks the bracket: the crowd is many positions, not one of the whole ``ΔOI``).
 3. **Closing.** A decrease ``ΔOI < 0`` shrinks every outstanding level by the same factor
-   ``OI_after / OI_before`` (nothing tells which positions closed).
+   ``OI_after / OI_before`` (nothing tells which positions closed); open interest gone to
+   zero leaves no level.
 4. **Consumption.** A level the price trades through is gone: a long level once a later
    bar's low reaches it, a short level once a later bar's high does (also by ``consume`` with
    live prices). A level is never consumed by the bar that opened it.
@@ -258,6 +259,10 @@ class ProjectionModel:
             _keep(state, keep)
             state.notional *= survive[0]
             state.weighted_time *= survive[0]
+            # Open interest gone to zero leaves nothing at risk: drop the emptied levels, as
+            # new levels of no notional are never added (and their time would be 0 / 0).
+            if survive[0] < 1.0:
+                _keep(state, state.notional > 0)
         self._open(symbol, state, bars, delta, after, suffix_low, suffix_high)
 
     def _open(self, symbol: str, state: _SymbolState, bars: BarColumns,
