@@ -15,15 +15,8 @@ import numpy as np
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from bot.heatmap.projection import (
-    BarColumns,
-    LeverageMix,
-    ProjectedLevels,
-    ProjectionModel,
-)
-
-T0 = 1_735_689_600_000  # 2025-01-01 UTC
-STEP = 300_000  # five minutes
+from bot.heatmap.projection import BarColumns, LeverageMix, ProjectedLevels, ProjectionModel
+from tests.heatmap.projection.test_model import STEP, T0
 
 MIXES = st.sampled_from([
     LeverageMix(),
