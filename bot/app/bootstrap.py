@@ -31,7 +31,12 @@ from bot.execution import ExecutionVenue, PaperConfig, PaperExecution
 from bot.execution.lots import LotRules
 from bot.heatmap import LiveLiquidationHeatmap
 from bot.heatmap.projected import IntervalSource
-from bot.heatmap.projection import LeverageMix, ProjectionModel
+from bot.heatmap.projection import (
+    DEFAULT_BRACKETS,
+    BracketTable,
+    LeverageMix,
+    ProjectionModel,
+)
 from bot.journal import (
     DEFAULT_BOT_ID,
     JournalRepository,
@@ -127,15 +132,22 @@ def with_simulator_urls(settings: Settings, sim: SimExchange) -> Settings:
     return settings.model_copy(update={"exchange": exchange, "heatmap": heatmap})
 
 
+def projection_wanted(settings: Settings) -> bool:
+    """Whether the heatmap keeps projected levels: ``heatmap.projected``, or a
+    ``strategy.cluster_source`` that trades them."""
+    return settings.heatmap.projected or settings.strategy.cluster_source != "realized"
+
+
 def build_heatmap(settings: Settings, clock: Clock, gate: RequestGate | None = None, *,
-                  projection_source: IntervalSource | None = None) -> LiveLiquidationHeatmap:
+                  projection_source: IntervalSource | None = None,
+                  brackets: Mapping[str, BracketTable] = DEFAULT_BRACKETS,
+                  ) -> LiveLiquidationHeatmap:
     """The heatmap from ``heatmap.*`` (its venues and their URLs), ``exchange.ws_url`` and,
-    for the projected levels (``heatmap.projected``, or a ``strategy.cluster_source`` that
-    trades them),
-    ``exchange.rest_url`` behind the bot's request ``gate`` (or ``projection_source``: a
-    backtest's recorded data)."""
+    for the projected levels (``projection_wanted``), ``exchange.rest_url`` behind the bot's
+    request ``gate`` (or ``projection_source``: a backtest's recorded data), liquidation
+    prices by ``brackets`` (the shipped defaults unless the exchange's were read)."""
     h = settings.heatmap
-    projected = h.projected or settings.strategy.cluster_source != "realized"
+    projected = projection_wanted(settings)
     return LiveLiquidationHeatmap(
         cluster_window_pct=h.cluster_window_pct, min_cluster_size=h.min_cluster_size,
         time_decay_minutes=h.time_decay_minutes, update_interval=h.update_interval,
@@ -147,7 +159,8 @@ def build_heatmap(settings: Settings, clock: Clock, gate: RequestGate | None = N
         projection_interval=h.projection_interval,
         projection_lookback_hours=h.projection_lookback_hours,
         projection_model=ProjectionModel(mix=LeverageMix(
-            tuple(h.projection_leverages), tuple(h.projection_weights))) if projected else None,
+            tuple(h.projection_leverages), tuple(h.projection_weights)),
+            brackets=brackets) if projected else None,
         gate=gate, projection_source=projection_source,
     )
 
@@ -397,7 +410,13 @@ def build_bot(settings: Settings, *, use_sim: bool, clock: Clock = utc_now) -> B
             market = (f"sim:{uuid.uuid4().hex[:12]}" if use_sim
                       else f"exchange:{settings.exchange.rest_url or 'binance'}")
             venue = build_paper_venue(settings, journal, clock, market, rules)
-        heatmap = build_heatmap(settings, clock, gate)
+        brackets: Mapping[str, BracketTable] = DEFAULT_BRACKETS
+        if mode is TradeMode.LIVE and projection_wanted(settings):
+            # Keys are set only in live mode (paper never hands them to ccxt).
+            from bot.app.live import live_projection_brackets
+
+            brackets = live_projection_brackets(settings, clock, resources.add, gate)
+        heatmap = build_heatmap(settings, clock, gate, brackets=brackets)
         prices = build_mark_prices(settings, clock, resources, gate)
         heatmap.start_stream(settings.run.symbols)
         resources.add(heatmap.stop_stream)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot.clock import Clock
 from bot.errors import BotError
@@ -19,6 +19,7 @@ from bot.execution.live.position_mode import require_one_way_mode
 from bot.execution.live.reconcile.reconciler import ReconcilePolicy, Reconciler, ReconcileReport
 from bot.execution.live.user_stream.client import StreamTiming, UserDataStream
 from bot.execution.live.venue import CrashPoint, LiveConfig, LiveExecution, no_crash
+from bot.heatmap.projection import DEFAULT_BRACKETS, BracketTable, brackets_from_exchange
 from bot.journal import (
     DEFAULT_BOT_ID,
     JournalRepository,
@@ -71,6 +72,25 @@ def build_live_gateway(settings: Settings, clock: Clock,
                             gate=gate)
     register_closer(gateway.close)
     return gateway
+
+
+def live_projection_brackets(settings: Settings, clock: Clock,
+                             register_closer: Callable[[Callable[[], None]], None],
+                             gate: RequestGate | None = None) -> Mapping[str, BracketTable]:
+    """The projection's bracket tables with keys set: the account's own, read once from
+    ``GET /fapi/v1/leverageBracket``, over the shipped defaults (a symbol the answer lacks
+    keeps its default). When the exchange cannot answer, the defaults, with a warning
+    saying why: the projection is an estimate and the bot trades on without it."""
+    gateway = build_live_gateway(settings, clock, register_closer, gate)
+    try:
+        fetched = brackets_from_exchange(gateway.fetch_leverage_brackets())
+    except (BotError, ValueError) as e:
+        log.warning("leverage brackets unavailable, the projection uses the shipped "
+                    "default tables: %s", e)
+        return DEFAULT_BRACKETS
+    log.info("projection: leverage brackets of %d symbols read from the exchange",
+             len(fetched))
+    return {**DEFAULT_BRACKETS, **fetched}
 
 
 def reconcile(gateway: BinanceGateway, journal: LiveJournal, clock: Clock,

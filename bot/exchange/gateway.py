@@ -255,6 +255,23 @@ class BinanceGateway:
         dual = raw.get("dualSidePosition") if isinstance(raw, dict) else None
         return PositionMode(dual_side=dual is True or str(dual).lower() == "true")
 
+    def fetch_leverage_brackets(self) -> list[dict[str, Any]]:
+        """Every symbol's notional brackets (``GET /fapi/v1/leverageBracket``, signed): one
+        JSON object per symbol with its ``brackets`` of ``notionalFloor``, ``notionalCap``,
+        ``initialLeverage``, ``maintMarginRatio`` and ``cum``, as Binance sends them
+        (``bot.heatmap.projection.brackets_from_exchange`` reads them).
+
+        Raises:
+            AuthenticationFailed: the gateway holds no keys.
+            ExchangeError: the answer is not a list of objects.
+        """
+        self._require_keys("fetch leverage brackets")
+        raw = self._read("fetch leverage brackets",
+                         lambda: self._exchange.fapiPrivateGetLeverageBracket())
+        if not isinstance(raw, list) or not all(isinstance(e, dict) for e in raw):
+            raise ExchangeError(f"unusable leverage brackets: {str(raw)[:200]}")
+        return [dict(entry) for entry in raw]
+
     def create_listen_key(self) -> str:
         """A user-data stream key (``POST /fapi/v1/listenKey``; the active one, extended,
         if there is one)."""

@@ -11,7 +11,8 @@ Rules, per symbol, bar by bar (bars are 5-minute open-interest intervals with th
    (``liquidation.liquidation_prices``) for a position of ``position_notional`` USD (which
    picks the bracket: the crowd is many positions, not one of the whole ``ΔOI``).
 3. **Closing.** A decrease ``ΔOI < 0`` shrinks every outstanding level by the same factor
-   ``OI_after / OI_before`` (nothing tells which positions closed).
+   ``OI_after / OI_before`` (nothing tells which positions closed); open interest gone to
+   zero leaves no level.
 4. **Consumption.** A level the price trades through is gone: a long level once a later
    bar's low reaches it, a short level once a later bar's high does (also by ``consume`` with
    live prices). A level is never consumed by the bar that opened it.
@@ -258,6 +259,10 @@ class ProjectionModel:
             _keep(state, keep)
             state.notional *= survive[0]
             state.weighted_time *= survive[0]
+            # Open interest gone to zero leaves nothing at risk: drop the emptied levels, as
+            # new levels of no notional are never added (and their time would be 0 / 0).
+            if survive[0] < 1.0:
+                _keep(state, state.notional > 0)
         self._open(symbol, state, bars, delta, after, suffix_low, suffix_high)
 
     def _open(self, symbol: str, state: _SymbolState, bars: BarColumns,
@@ -271,48 +276,86 @@ class ProjectionModel:
         rising = np.flatnonzero(delta > 0)
         if not rising.shape[0]:
             return
-        typical = ((bars.high[rising] + bars.low[rising] + bars.close[rising]) / 3)[:, None]
-        opened = (delta[rising] * after[rising])[:, None] * typical * self._weight
-        long_share = _long_share(bars, rising)[:, None]
+        typical = (bars.high[rising] + bars.low[rising] + bars.close[rising]) / 3
+        opened = delta[rising] * after[rising]
+        long_share = _long_share(bars, rising)
         bracket = self._brackets.get(symbol, self._fallback).for_notional(
             self._position_notional)
         mmr, per_unit = bracket.maint_margin_ratio, bracket.cum / self._position_notional
         inverse = 1.0 / self._leverage
         # liquidation.liquidation_prices with Q = position_notional / EP: cum/Q = cum·EP/N
-        long_price = typical * ((1.0 - inverse) - per_unit) / (1.0 - mmr)
-        short_price = typical * ((1.0 + inverse) + per_unit) / (1.0 + mmr)
-        times = np.broadcast_to(bars.time_ms[rising][:, None], long_price.shape)
-        parts: list[tuple[IntArray, BoolArray, FloatArray, FloatArray]] = []
-        for is_long, exact, notional, reach in (
-                (True, long_price, opened * long_share, suffix_low[rising][:, None]),
-                (False, short_price, opened * (1.0 - long_share),
-                 suffix_high[rising][:, None])):
-            # Judged on the grid price, as held levels are, so that one batch of bars and
-            # the same bars one at a time leave the same levels; the loose test on the
-            # exact price first keeps the logarithms to the few that may survive.
-            slack = np.exp(self._log_step)
-            near = (exact > 0) & (notional > 0) & (
-                exact < reach * slack if is_long else exact * slack > reach)
-            bucket = self._bucket(exact[near])
-            price = self._price(bucket)
-            alive = price < reach[near.nonzero()[0], 0] if is_long else (
-                price > reach[near.nonzero()[0], 0])
-            kept = notional[near][alive]
-            parts.append((bucket[alive], np.full(kept.shape[0], is_long), kept,
-                          kept * times[near][alive]))
+        parts = [
+            self._side_levels(True, typical, (1.0 - inverse) - per_unit, 1.0 - mmr,
+                              opened, long_share, suffix_low[rising], bars.time_ms[rising]),
+            self._side_levels(False, typical, (1.0 + inverse) + per_unit, 1.0 + mmr,
+                              opened, 1.0 - long_share, suffix_high[rising],
+                              bars.time_ms[rising])]
         self._merge(state, *(np.concatenate(column) for column in zip(*parts, strict=True)))
+
+    def _side_levels(self, is_long: bool, typical: FloatArray, factor: FloatArray,
+                     divisor: float, opened: FloatArray, share: FloatArray,
+                     reach: FloatArray, time_ms: IntArray,
+                     ) -> tuple[IntArray, BoolArray, FloatArray, FloatArray]:
+        """One side's surviving new levels as (bucket, side, notional, notional × time), in
+        (bar, tier) order; ``typical · factor / divisor`` is each tier's exact price and
+        ``reach`` the lowest low (longs) or highest high (shorts) after each bar."""
+        slack = np.exp(self._log_step)
+        # A bar none of whose tiers can outlive the later prices is skipped before the
+        # (bar × tier) arrays are built. The test uses the tier nearest to surviving (the
+        # lowest price for longs, the highest for shorts): rounding is monotonic, so when
+        # that tier fails every tier does, and the survivors are exactly those of the full
+        # arrays (the same operations on the same elements, in the same order).
+        if divisor > 0:
+            edge = typical * (factor.min() if is_long else factor.max()) / divisor
+            hopeful = ~(typical > 0) | (edge < reach * slack if is_long
+                                        else edge * slack > reach)
+            rows = np.flatnonzero(hopeful)
+            typical, opened, share = typical[rows], opened[rows], share[rows]
+            reach, time_ms = reach[rows], time_ms[rows]
+        exact = typical[:, None] * factor / divisor
+        # Judged on the grid price, as held levels are, so that one batch of bars and the
+        # same bars one at a time leave the same levels; the loose test on the exact price
+        # first keeps the logarithms to the few that may survive.
+        reach_2d = reach[:, None]
+        near = (exact > 0) & (exact < reach_2d * slack if is_long else exact * slack > reach_2d)
+        flat = np.flatnonzero(near)
+        row, tier = np.divmod(flat, exact.shape[1])
+        # Notional only where a level may survive: the same products, element by element,
+        # as over the whole (bar × tier) array.
+        notional = (opened[row] * typical[row] * self._weight[tier]) * share[row]
+        bucket = self._bucket(exact.reshape(-1)[flat])
+        price = self._price(bucket)
+        alive = np.flatnonzero((notional > 0) & (price < reach[row] if is_long
+                                                 else price > reach[row]))
+        kept = notional[alive]
+        return (bucket[alive], np.full(kept.shape[0], is_long), kept,
+                kept * time_ms[row[alive]])
 
     def _merge(self, state: _SymbolState, bucket: IntArray, is_long: BoolArray,
                notional: FloatArray, weighted_time: FloatArray) -> None:
         """Fold new levels into the state, one entry per (bucket, side)."""
         keys = np.concatenate((state.bucket * 2 + state.is_long, bucket * 2 + is_long))
-        unique, inverse = np.unique(keys, return_inverse=True)
+        if not keys.shape[0]:
+            return
+        lowest = int(keys.min())
+        span = int(keys.max()) - lowest + 1
+        if span <= 4 * keys.shape[0] + 4096:
+            # Keys of one symbol span a narrow price range: counting over that range finds
+            # the distinct keys without np.unique's sort. Both ways bincount adds each key's
+            # values in input order, so the sums are the same to the bit.
+            inverse = keys - lowest
+            present = np.flatnonzero(np.bincount(inverse, minlength=span))
+            unique = present + lowest
+        else:
+            unique, inverse = np.unique(keys, return_inverse=True)
+            present = None
         # bincount with weights sums as float64 (numpy's stubs say intp)
-        state.notional = np.asarray(
-            np.bincount(inverse, np.concatenate((state.notional, notional))), np.float64)
-        state.weighted_time = np.asarray(
-            np.bincount(inverse, np.concatenate((state.weighted_time, weighted_time))),
-            np.float64)
+        notional_sum = np.bincount(inverse, np.concatenate((state.notional, notional)))
+        time_sum = np.bincount(inverse, np.concatenate((state.weighted_time, weighted_time)))
+        if present is not None:
+            notional_sum, time_sum = notional_sum[present], time_sum[present]
+        state.notional = np.asarray(notional_sum, np.float64)
+        state.weighted_time = np.asarray(time_sum, np.float64)
         state.bucket = unique // 2
         state.is_long = (unique % 2).astype(np.bool_)
 
@@ -321,6 +364,13 @@ class ProjectionModel:
 
     def _price(self, bucket: IntArray) -> FloatArray:
         """A bucket's representative price: its geometric middle."""
+        if bucket.shape[0] > 64:
+            lowest = int(bucket.min())
+            span = int(bucket.max()) - lowest + 1
+            if span < bucket.shape[0]:
+                # Many levels share few buckets: one exponential per bucket of the range.
+                grid = np.arange(lowest, lowest + span, dtype=np.int64)
+                return self._price(grid)[bucket - lowest]
         return np.exp((bucket.astype(np.float64) + 0.5) * self._log_step)
 
 

@@ -95,6 +95,17 @@ def test_a_decrease_shrinks_every_outstanding_level_proportionally() -> None:
     assert model.levels("BTCUSDT").notional == pytest.approx(before * 900.0 / 1_200.0)
 
 
+
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_open_interest_falling_to_zero_leaves_no_level(one_at_a_time: bool) -> None:
+    bars = [bar(0, 1_000.0, 50_000.0), bar(1, 1_200.0, 50_000.0), bar(2, 0.0, 50_000.0)]
+    model = ProjectionModel()
+
+    for chunk in ([b] for b in bars) if one_at_a_time else [bars]:
+        model.update("BTCUSDT", chunk)
+
+    assert len(model.levels("BTCUSDT")) == 0
+
 def test_a_level_the_price_trades_through_is_consumed_and_the_others_stay() -> None:
     model = ProjectionModel()
     model.update("BTCUSDT", [bar(0, 1_000.0, 50_000.0), bar(1, 1_010.0, 50_000.0)])
