@@ -356,9 +356,24 @@ class LiveLiquidationHeatmap:
         if parsed.errors:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
+        rows, marks = parsed.rows, parsed.mark_prices
+        if not rows and not marks:
+            return
         received_ms = to_epoch_ms(self._clock())
+        if marks:
+            self._take_marks(marks, received_ms, counters)
+        if rows:
+            # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
+            admitted = self._guard.admit_rows(rows, received_ms, self._prices)
+            if admitted:
+                stored = self._store.add_rows(admitted, parsed.venue)
+                counters.liquidations += stored
+                counters.duplicates += len(admitted) - stored
+
+    def _take_marks(self, marks: Sequence[MarkPrice], received_ms: int,
+                    counters: _Counters) -> None:
         guard, prices, layer, listener = self._guard, self._prices, self._projected, self._listener
-        for mark in parsed.mark_prices:
+        for mark in marks:
             if guard.admit_mark(mark, received_ms):
                 prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
@@ -366,15 +381,6 @@ class LiveLiquidationHeatmap:
                     layer.note_price(mark.symbol, mark.price)
                 if listener is not None:
                     listener.mark_price(mark)
-        store = self._store
-        for liquidation in parsed.liquidations:
-            # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
-            if guard.admit_liquidation(liquidation, received_ms,
-                                       prices.get(liquidation.symbol)):
-                if store.add(liquidation):
-                    counters.liquidations += 1
-                else:
-                    counters.duplicates += 1
 
     # -- data in ---------------------------------------------------------------------------
 
