@@ -31,7 +31,7 @@ from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
     ClusterTable,
-    cluster_table,
+    cluster_tables,
     clusters_from_rows,
     price_order,
     reference_notional,
@@ -516,11 +516,13 @@ class LiveLiquidationHeatmap:
     def refresh(self) -> None:
         """Recompute every symbol's clusters now (what the periodic update runs)."""
         listener = self._listener
-        for symbol in self._store.symbols():
-            self._refresh_symbol(symbol)
+        # One batch: the clustering runs its array steps once over every symbol.
+        symbols = self._store.symbols()
+        self._refresh_symbols(symbols)
+        if listener is not None:
             # Told from here only: a refresh on demand (get_clusters) comes from a decision,
             # which must not ask for another.
-            if listener is not None:
+            for symbol in symbols:
                 listener.clusters_changed(symbol)
         self._last_refresh_at = self._clock()
 
@@ -586,20 +588,28 @@ class LiveLiquidationHeatmap:
         return age >= self._update_interval
 
     def _refresh_symbol(self, symbol: str) -> _Published | None:
-        buffer = self._store.buffer(symbol)
-        if buffer is None:
-            return None
+        return self._refresh_symbols([symbol])[0]
+
+    def _refresh_symbols(self, symbols: Sequence[str]) -> list[_Published | None]:
+        """Recompute and publish ``symbols``' clusters in one batch (None: no buffer)."""
+        buffers = [self._store.buffer(symbol) for symbol in symbols]
         with self._refresh_lock:
-            version = buffer.version
-            events = buffer.snapshot()
-            order = price_order(events.price, self._orders.get(symbol))
-            self._orders[symbol] = order
+            held = [(symbol, buffer) for symbol, buffer in zip(symbols, buffers, strict=True)
+                    if buffer is not None]
+            versions, batch = [], []
+            for symbol, buffer in held:
+                versions.append(buffer.version)
+                events = buffer.snapshot()
+                order = price_order(events.price, self._orders.get(symbol))
+                self._orders[symbol] = order
+                batch.append((events, order,
+                              reference_notional(self._quote_volumes.get(symbol))))
             now = self._clock()
-            table = cluster_table(events, now=now, params=self._params, order=order,
-                                  reference=reference_notional(self._quote_volumes.get(symbol)))
-            published = _Published(table, version, now)
-            self._published[symbol] = published
-            return published
+            tables = cluster_tables(batch, now=now, params=self._params)
+            published: dict[str, _Published] = {}
+            for (symbol, _), version, table in zip(held, versions, tables, strict=True):
+                published[symbol] = self._published[symbol] = _Published(table, version, now)
+        return [published.get(symbol) for symbol in symbols]
 
     def _projection_symbols(self) -> list[str]:
         # The named subscription, else (all-market stream) the symbols priced so far.
