@@ -242,6 +242,9 @@ class LiveLiquidationHeatmap:
         self._parsers.setdefault("binance", BinanceSource(self._ws_base_url).parse)
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
         self._clock = clock
+        # The wall clock read once per frame for both counters and sanity (no datetime built);
+        # an injected clock (tests, replays) is honoured as given.
+        self._wall_clock = clock is utc_now
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
         self._store = LiquidationStore(buffer_size)
         self._prices: dict[str, float] = {}
@@ -349,7 +352,7 @@ class LiveLiquidationHeatmap:
         counters = self._counters[venue]
         counters.messages += 1
         # Wall time as a float: a datetime per frame costs more than the rest of the counting.
-        counters.last_message_at = time.time()
+        counters.last_message_at = wall = time.time()
         if parsed.control:
             counters.control += 1
             return
@@ -359,7 +362,7 @@ class LiveLiquidationHeatmap:
         rows, marks = parsed.rows, parsed.mark_prices
         if not rows and not marks:
             return
-        received_ms = to_epoch_ms(self._clock())
+        received_ms = int(wall * 1000) if self._wall_clock else to_epoch_ms(self._clock())
         if marks:
             self._take_marks(marks, received_ms, counters)
         if rows:

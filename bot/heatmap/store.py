@@ -344,7 +344,7 @@ class LiquidationStore:
         """
         code = _VENUE_CODE[venue]
         first = rows[0][0]
-        if all(row[0] == first for row in rows):
+        if len(rows) == 1 or all(row[0] == first for row in rows):
             return self._buffer_of(first).add_rows(rows, code)
         by_symbol: dict[str, list[Row]] = {}
         for row in rows:
