@@ -43,7 +43,7 @@ perpetual trading $1B a day — so absolute size still counts, only less precise
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -145,6 +145,16 @@ class ClusterTable:
     def __len__(self) -> int:
         return int(self.price_level.shape[0])
 
+    def slice(self, start: int, end: int) -> ClusterTable:
+        """Rows ``start:end`` (views, not copies)."""
+        return ClusterTable(
+            self.price_level[start:end], self.is_long_side[start:end], self.count[start:end],
+            self.total_notional[start:end], self.strength[start:end],
+            self.price_low[start:end], self.price_high[start:end],
+            self.long_notional[start:end], self.short_notional[start:end],
+            self.newest_ms[start:end], self.venue_notional[start:end],
+        )
+
     def to_clusters(
         self, symbol: str, now: datetime, current_price: float | None
     ) -> list[LiquidationCluster]:
@@ -218,24 +228,62 @@ def cluster_table(
     reference: float = STAND_IN_REFERENCE_NOTIONAL,
 ) -> ClusterTable:
     """The numeric part of ``compute_clusters``: clusters as columns, strongest first."""
-    if len(events) < params.min_cluster_size:
-        return _EMPTY_TABLE
-    if order is None:
-        order = price_order(events.price)
-    price = events.price[order]
-    time_ms = events.time_ms[order]
+    return cluster_tables([(events, order, reference)], now=now, params=params)[0]
+
+
+SymbolEvents = tuple[EventColumns, IntArray | None, float]
+"""One symbol's input to ``cluster_tables``: its events, their ``price_order`` (or None) and
+its ``reference_notional``."""
+
+
+def cluster_tables(
+    batch: Sequence[SymbolEvents], *, now: datetime, params: ClusterParams
+) -> list[ClusterTable]:
+    """``cluster_table`` of many symbols at once, one table per symbol in ``batch`` order.
+
+    The symbols' sorted events are laid end to end and every step runs once over all of
+    them (a break is forced between two symbols, so no chunk spans two), so a refresh of
+    hundreds of symbols costs tens of numpy calls rather than tens per symbol. Each
+    symbol's table is the one ``cluster_table`` gives it alone.
+    """
+    tables = [_EMPTY_TABLE] * len(batch)
+    taken = [i for i, (events, _, _) in enumerate(batch) if len(events) >= params.min_cluster_size]
+    if not taken:
+        return tables
+    lengths = [len(batch[i][0]) for i in taken]
+    offsets = np.zeros(len(taken) + 1, np.intp)
+    np.cumsum(lengths, out=offsets[1:])
+    orders = [price_order(batch[i][0].price) if batch[i][1] is None else batch[i][1]
+              for i in taken]
+
+    def column(name: str) -> npt.NDArray[Any]:
+        # Sorted symbol by symbol, then joined: a gather within one symbol's few thousand
+        # events stays in cache, one over the whole batch does not (measured: 3x slower).
+        return np.concatenate([getattr(batch[i][0], name)[order]
+                               for i, order in zip(taken, orders, strict=True)])
+
+    price, time_ms = column("price"), column("time_ms")
     # Events stamped after `now` (clock skew) count as brand new, never as heavier than new.
     # float32 exp is 4x faster here and its 7 digits are plenty for a weight.
     age_ms = np.minimum(time_ms - to_epoch_ms(now), 0).astype(np.float32)
     weight = np.exp(age_ms * np.float32(1.0 / (_MS_PER_MINUTE * params.time_decay_minutes)))
-    chunks = _kept_chunks(price, params.cluster_window_pct, params.min_cluster_size)
+    chunks = _kept_chunks(price, offsets, params.cluster_window_pct, params.min_cluster_size)
     if chunks.size == 0:
-        return _EMPTY_TABLE
-    return _summarise(
-        chunks, price, events.quantity[order], weight,
-        events.is_long[order], time_ms, params,
-        None if events.venue is None else events.venue[order], reference,
-    )
+        return tables
+    venue = np.concatenate([batch[i][0].venues()[order]
+                            for i, order in zip(taken, orders, strict=True)])
+    # The symbol (index into `taken`) of each chunk; chunks come in symbol order.
+    owner = np.searchsorted(offsets, chunks[:, 0], side="right") - 1
+    references = np.asarray([batch[i][2] for i in taken], np.float64)
+    merged = _summarise(chunks, price, column("quantity"), weight, column("is_long"), time_ms,
+                        params, venue, owner, references)
+    counts = np.bincount(owner, minlength=len(taken)).tolist()
+    first = 0
+    for position, count in enumerate(counts):
+        if count:
+            tables[taken[position]] = merged.slice(first, first + count)
+            first += count
+    return tables
 
 
 def price_order(price: FloatArray, hint: IntArray | None = None) -> IntArray:
@@ -254,11 +302,12 @@ def price_order(price: FloatArray, hint: IntArray | None = None) -> IntArray:
     return hint[np.argsort(price[hint], kind="stable")]
 
 
-def _kept_chunks(price: FloatArray, window: float, min_size: int) -> IntArray:
+def _kept_chunks(price: FloatArray, offsets: IntArray, window: float,
+                 min_size: int) -> IntArray:
     """``[start, end)`` index pairs (shape k × 2) of chunks with at least ``min_size`` members."""
-    bounds = _bounds(price, window)
+    bounds = _bounds(price, offsets, window)
     # Plain slicing and ufuncs rather than np.diff / np.stack: their Python wrappers cost
-    # more than the arithmetic on a few dozen bounds, and this runs for every symbol.
+    # more than the arithmetic on a few dozen bounds.
     starts, ends = bounds[:-1], bounds[1:]
     keep = ends - starts >= min_size
     chunks = np.empty((int(keep.sum()), 2), np.intp)
@@ -267,36 +316,41 @@ def _kept_chunks(price: FloatArray, window: float, min_size: int) -> IntArray:
     return chunks
 
 
-def _bounds(price: FloatArray, window: float) -> IntArray:
-    """All chunk boundaries over sorted ``price``: 0, ..., n (every event in one chunk)."""
-    n = price.shape[0]
+def _bounds(price: FloatArray, offsets: IntArray, window: float) -> IntArray:
+    """All chunk boundaries over ``price`` (each symbol's run ``offsets[i]:offsets[i+1]``
+    sorted): 0, ..., n, every symbol's first and last index included."""
     ratio = price[1:] / price[:-1] - 1.0
-    breaks = (ratio > window).nonzero()[0]
+    gap = ratio > window
+    # A symbol's first event never joins the previous symbol's chunk.
+    gap[offsets[1:-1] - 1] = True
+    breaks = gap.nonzero()[0]
     seg_bounds = np.empty(breaks.shape[0] + 2, np.intp)
-    seg_bounds[0], seg_bounds[-1] = 0, n
+    seg_bounds[0], seg_bounds[-1] = 0, price.shape[0]
     seg_bounds[1:-1] = breaks + 1
     span = price[seg_bounds[1:] - 1] / price[seg_bounds[:-1]] - 1.0
     wide = (span > window).nonzero()[0]
     if wide.size == 0:
         return seg_bounds
-    # Python floats and bisect for the per-chunk reach (0.3 µs a step) beat a vectorised
-    # searchsorted over every event, since only chunk starts need a reach.
-    prices = price.tolist()
     limit = 1.0 + window
     cuts: list[int] = []
     for segment in wide.tolist():
-        start, hi = int(seg_bounds[segment]), int(seg_bounds[segment + 1])
+        base, hi = int(seg_bounds[segment]), int(seg_bounds[segment + 1])
+        # Python floats and bisect for the per-chunk reach (0.3 µs a step) beat a vectorised
+        # searchsorted over every event, since only chunk starts need a reach.
+        prices = price[base:hi].tolist()
+        gaps = ratio[base:hi - 1]
+        start, top = 0, hi - base
         while True:
-            end = bisect_right(prices, prices[start] * limit, start, hi)
+            end = bisect_right(prices, prices[start] * limit, start, top)
             # Rounding in price × (1 + window) can admit a point the span rule refuses; the
             # rule as the contract states it (max / min - 1 <= window) has the last word.
             while end - start > 1 and prices[end - 1] / prices[start] - 1.0 > window:
                 end -= 1
-            if end >= hi:
+            if end >= top:
                 break
-            # Cut at the widest gap in (start, end]: ratio[k - 1] is the gap before index k.
-            start += 1 + int(ratio[start:end].argmax())
-            cuts.append(start)
+            # Cut at the widest gap in (start, end]: gaps[k - 1] is the gap before index k.
+            start += 1 + int(gaps[start:end].argmax())
+            cuts.append(base + start)
     # Cuts lie strictly inside segments, so they never repeat a segment bound.
     return np.sort(np.concatenate((seg_bounds, np.asarray(cuts, np.intp))))
 
@@ -309,9 +363,11 @@ def _summarise(
     is_long: npt.NDArray[np.bool_],
     time_ms: npt.NDArray[np.int64],
     params: ClusterParams,
-    venue: npt.NDArray[np.uint8] | None,
-    reference: float,
+    venue: npt.NDArray[np.uint8],
+    owner: IntArray,
+    references: FloatArray,
 ) -> ClusterTable:
+    """Every chunk's figures, ranked strongest first within its symbol (``owner``)."""
     starts, ends = chunks[:, 0], chunks[:, 1]
     # reduceat over [start, end) pairs: interleave so odd slots are the gaps we discard.
     idx = chunks.ravel()
@@ -336,10 +392,13 @@ def _summarise(
     low, high = price[starts], price[ends - 1]
     # minimum/maximum rather than np.clip: same result, a fraction of clip's call overhead.
     level = np.minimum(np.maximum(level, low), high)
-    top = float(decayed_sum.max())
-    notional_score = decayed_sum / top if top > 0 else np.zeros_like(decayed_sum)
+    # Each symbol's biggest decayed sum, spread back over its clusters.
+    first_of_owner = np.flatnonzero(np.r_[True, owner[1:] != owner[:-1]])
+    top = np.repeat(np.maximum.reduceat(decayed_sum, first_of_owner),
+                    np.diff(np.r_[first_of_owner, owner.shape[0]]))
+    notional_score = np.where(top > 0, decayed_sum / np.where(top > 0, top, 1.0), 0.0)
     count_score = 1.0 - np.exp(-weight_sum / params.min_cluster_size)
-    absolute_score = 1.0 - np.exp(-decayed_sum / reference)
+    absolute_score = 1.0 - np.exp(-decayed_sum / references[owner])
     mixed = 0.25 * count_score + 0.25 * notional_score + 0.5 * absolute_score
     strength = np.minimum(np.maximum(mixed, 0.0), 1.0)
     is_long_side = long_sum > short_sum
@@ -350,16 +409,17 @@ def _summarise(
         is_long_side |= tied & (raw_long >= total - raw_long)
     newest = np.maximum.reduceat(time_ms, idx)[::2]
     by_venue = np.zeros((total.shape[0], len(VENUES)), np.float64)
-    # bincount, not unique: no sort, and this runs for every symbol of a refresh.
-    codes = [0] if venue is None else np.bincount(venue, minlength=1).nonzero()[0].tolist()
-    if len(codes) == 1 or venue is None:
-        # One venue: its column is the total, no per-venue reduction needed.
+    # bincount, not unique: no sort. A venue's column is its members' notional (exactly the
+    # total where a symbol's events are of one venue: notional × 1.0 sums the same).
+    codes = np.bincount(venue, minlength=1).nonzero()[0].tolist()
+    if len(codes) == 1:
         by_venue[:, codes[0]] = total
     else:
         for code in codes:
             by_venue[:, code] = sums(notional * (venue == code))
 
-    rank = np.lexsort((-total, -strength))
+    # Symbol first, then strength and notional: each symbol's clusters stay together.
+    rank = np.lexsort((-total, -strength, owner))
     return ClusterTable(
         level[rank], is_long_side[rank], (ends - starts)[rank], total[rank], strength[rank],
         low[rank], high[rank], long_sum[rank], short_sum[rank], newest[rank], by_venue[rank],

@@ -31,7 +31,7 @@ from bot.heatmap.clustering import (
     ClusterParams,
     ClusterRow,
     ClusterTable,
-    cluster_table,
+    cluster_tables,
     clusters_from_rows,
     price_order,
     reference_notional,
@@ -242,6 +242,9 @@ class LiveLiquidationHeatmap:
         self._parsers.setdefault("binance", BinanceSource(self._ws_base_url).parse)
         self._policy = ReconnectPolicy(silence_timeout=silence_timeout)
         self._clock = clock
+        # The wall clock read once per frame for both counters and sanity (no datetime built);
+        # an injected clock (tests, replays) is honoured as given.
+        self._wall_clock = clock is utc_now
         self._rng = rng if rng is not None else random.Random()  # noqa: S311 - jitter only
         self._store = LiquidationStore(buffer_size)
         self._prices: dict[str, float] = {}
@@ -349,16 +352,31 @@ class LiveLiquidationHeatmap:
         counters = self._counters[venue]
         counters.messages += 1
         # Wall time as a float: a datetime per frame costs more than the rest of the counting.
-        counters.last_message_at = time.time()
+        counters.last_message_at = wall = time.time()
         if parsed.control:
             counters.control += 1
             return
         if parsed.errors:
             counters.parse_errors += parsed.errors
             log.debug("skipped malformed frame: %s", parsed.error_detail)
-        received_ms = to_epoch_ms(self._clock())
+        rows, marks = parsed.rows, parsed.mark_prices
+        if not rows and not marks:
+            return
+        received_ms = int(wall * 1000) if self._wall_clock else to_epoch_ms(self._clock())
+        if marks:
+            self._take_marks(marks, received_ms, counters)
+        if rows:
+            # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
+            admitted = self._guard.admit_rows(rows, received_ms, self._prices)
+            if admitted:
+                stored = self._store.add_rows(admitted, parsed.venue)
+                counters.liquidations += stored
+                counters.duplicates += len(admitted) - stored
+
+    def _take_marks(self, marks: Sequence[MarkPrice], received_ms: int,
+                    counters: _Counters) -> None:
         guard, prices, layer, listener = self._guard, self._prices, self._projected, self._listener
-        for mark in parsed.mark_prices:
+        for mark in marks:
             if guard.admit_mark(mark, received_ms):
                 prices[mark.symbol] = mark.price
                 counters.mark_prices += 1
@@ -366,15 +384,6 @@ class LiveLiquidationHeatmap:
                     layer.note_price(mark.symbol, mark.price)
                 if listener is not None:
                     listener.mark_price(mark)
-        store = self._store
-        for liquidation in parsed.liquidations:
-            # Parsed symbols are already Binance ids: no need for add_liquidation's rename.
-            if guard.admit_liquidation(liquidation, received_ms,
-                                       prices.get(liquidation.symbol)):
-                if store.add(liquidation):
-                    counters.liquidations += 1
-                else:
-                    counters.duplicates += 1
 
     # -- data in ---------------------------------------------------------------------------
 
@@ -510,11 +519,13 @@ class LiveLiquidationHeatmap:
     def refresh(self) -> None:
         """Recompute every symbol's clusters now (what the periodic update runs)."""
         listener = self._listener
-        for symbol in self._store.symbols():
-            self._refresh_symbol(symbol)
+        # One batch: the clustering runs its array steps once over every symbol.
+        symbols = self._store.symbols()
+        self._refresh_symbols(symbols)
+        if listener is not None:
             # Told from here only: a refresh on demand (get_clusters) comes from a decision,
             # which must not ask for another.
-            if listener is not None:
+            for symbol in symbols:
                 listener.clusters_changed(symbol)
         self._last_refresh_at = self._clock()
 
@@ -580,20 +591,28 @@ class LiveLiquidationHeatmap:
         return age >= self._update_interval
 
     def _refresh_symbol(self, symbol: str) -> _Published | None:
-        buffer = self._store.buffer(symbol)
-        if buffer is None:
-            return None
+        return self._refresh_symbols([symbol])[0]
+
+    def _refresh_symbols(self, symbols: Sequence[str]) -> list[_Published | None]:
+        """Recompute and publish ``symbols``' clusters in one batch (None: no buffer)."""
+        buffers = [self._store.buffer(symbol) for symbol in symbols]
         with self._refresh_lock:
-            version = buffer.version
-            events = buffer.snapshot()
-            order = price_order(events.price, self._orders.get(symbol))
-            self._orders[symbol] = order
+            held = [(symbol, buffer) for symbol, buffer in zip(symbols, buffers, strict=True)
+                    if buffer is not None]
+            versions, batch = [], []
+            for symbol, buffer in held:
+                versions.append(buffer.version)
+                events = buffer.snapshot()
+                order = price_order(events.price, self._orders.get(symbol))
+                self._orders[symbol] = order
+                batch.append((events, order,
+                              reference_notional(self._quote_volumes.get(symbol))))
             now = self._clock()
-            table = cluster_table(events, now=now, params=self._params, order=order,
-                                  reference=reference_notional(self._quote_volumes.get(symbol)))
-            published = _Published(table, version, now)
-            self._published[symbol] = published
-            return published
+            tables = cluster_tables(batch, now=now, params=self._params)
+            published: dict[str, _Published] = {}
+            for (symbol, _), version, table in zip(held, versions, tables, strict=True):
+                published[symbol] = self._published[symbol] = _Published(table, version, now)
+        return [published.get(symbol) for symbol in symbols]
 
     def _projection_symbols(self) -> list[str]:
         # The named subscription, else (all-market stream) the symbols priced so far.

@@ -13,16 +13,22 @@ apart from data.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import orjson
 
-from bot.domain import MAX_EPOCH_MS, Liquidation, LiquidationSide, MarkPrice, from_epoch_ms
+from bot.domain import MAX_EPOCH_MS, Liquidation, MarkPrice, from_epoch_ms
 from bot.heatmap.sanity import SYMBOL_PATTERN
 
 # Binance's order side names the liquidation order, which closes the opposite position:
-# a SELL closes (liquidates) a long, a BUY closes a short.
-_SIDE_BY_ORDER_SIDE: dict[str, LiquidationSide] = {"SELL": "long", "BUY": "short"}
+# a SELL closes (liquidates) a long, a BUY closes a short. True = a long liquidated.
+_LONG_BY_ORDER_SIDE: dict[str, bool] = {"SELL": True, "BUY": False}
+
+Row = tuple[str, bool, float, float, int]
+"""One parsed liquidation as the hot path carries it: (symbol, is_long, price, quantity,
+trade time in ms). Plain tuples: a ``Liquidation`` with its datetime costs more to build than
+parsing the JSON, and the store keeps numbers, not objects."""
 
 
 class ParsedFrame(NamedTuple):
@@ -31,11 +37,23 @@ class ParsedFrame(NamedTuple):
     # A NamedTuple, not a dataclass: it is built once per frame on the hot path and a
     # tuple is three times cheaper to construct; it is just as immutable.
 
-    liquidations: tuple[Liquidation, ...] = ()
+    rows: Sequence[Row] = ()
+    """The liquidations as ``Row`` tuples (what the live heatmap stores)."""
     mark_prices: tuple[MarkPrice, ...] = ()
     errors: int = 0
     control: bool = False
     error_detail: str = ""
+    venue: str = "binance"
+
+    @property
+    def liquidations(self) -> tuple[Liquidation, ...]:
+        """The rows as ``Liquidation`` objects of ``venue`` (built on each call)."""
+        venue = self.venue
+        return tuple(
+            Liquidation(symbol, "long" if is_long else "short", price, quantity,
+                        from_epoch_ms(time_ms), venue)
+            for symbol, is_long, price, quantity, time_ms in self.rows
+        )
 
 
 _EMPTY_CONTROL = ParsedFrame(control=True)
@@ -66,6 +84,8 @@ def parse_frame(raw: str | bytes) -> ParsedFrame:
         if "id" in payload and ("result" in payload or "code" in payload):
             return _EMPTY_CONTROL
         try:
+            if payload.get("e") == "forceOrder":  # the frame Binance sends most: one call less
+                return ParsedFrame((force_order_row(payload),), (), 0, False, "")
             return _parse_event(payload)
         except _Malformed as exc:
             return ParsedFrame((), (), 1, False, str(exc))
@@ -75,7 +95,7 @@ def parse_frame(raw: str | bytes) -> ParsedFrame:
 
 
 def _parse_array(items: list[Any]) -> ParsedFrame:
-    liquidations: list[Liquidation] = []
+    liquidations: list[Row] = []
     marks: list[MarkPrice] = []
     errors = 0
     detail = ""
@@ -89,7 +109,7 @@ def _parse_array(items: list[Any]) -> ParsedFrame:
             errors += 1
             detail = str(exc)
             continue
-        liquidations.extend(parsed.liquidations)
+        liquidations.extend(parsed.rows)
         marks.extend(parsed.mark_prices)
     if not items:
         errors = 1
@@ -101,7 +121,7 @@ def _parse_event(event: dict[str, Any]) -> ParsedFrame:
     kind = event.get("e")
     # Positional construction: this runs once per frame.
     if kind == "forceOrder":
-        return ParsedFrame((parse_force_order(event),), (), 0, False, "")
+        return ParsedFrame((force_order_row(event),), (), 0, False, "")
     if kind == "markPriceUpdate":
         return ParsedFrame((), (_parse_mark_price(event),), 0, False, "")
     raise _Malformed(f"unexpected event type {kind!r}")
@@ -116,18 +136,28 @@ def parse_force_order(event: dict[str, Any]) -> Liquidation:
     Raises:
         ValueError: the event lacks a field or holds a non-numeric or non-positive value.
     """
+    symbol, is_long, price, quantity, trade_ms = force_order_row(event)
+    # Positional: keyword construction costs a third more.
+    return Liquidation(symbol, "long" if is_long else "short", price, quantity,
+                       from_epoch_ms(trade_ms))
+
+
+def force_order_row(event: dict[str, Any]) -> Row:
+    """``parse_force_order`` as a ``Row`` (the per-frame path: no objects built).
+
+    Raises:
+        ValueError: as ``parse_force_order``.
+    """
     order = event.get("o")
     if not isinstance(order, dict):
         raise _Malformed("forceOrder without an 'o' object")
     symbol = _symbol(order.get("s"), "forceOrder")
-    side = _SIDE_BY_ORDER_SIDE.get(order.get("S"))  # type: ignore[arg-type]
-    if side is None:
+    is_long = _LONG_BY_ORDER_SIDE.get(order.get("S"))  # type: ignore[arg-type]
+    if is_long is None:
         raise _Malformed(f"forceOrder side {order.get('S')!r} is neither BUY nor SELL")
     price = _fast_positive(order.get("ap")) or _preferred(order, "ap", "p")
     quantity = _fast_positive(order.get("z")) or _preferred(order, "z", "q")
-    trade_ms = _epoch_ms(order, "T")
-    # Positional: keyword construction costs a third more on this per-frame path.
-    return Liquidation(symbol, side, price, quantity, from_epoch_ms(trade_ms))
+    return (symbol, is_long, price, quantity, _epoch_ms(order, "T"))
 
 
 def _fast_positive(value: object) -> float:
@@ -154,12 +184,24 @@ def _parse_mark_price(event: dict[str, Any]) -> MarkPrice:
     )
 
 
+_KNOWN_SYMBOLS: dict[str, str] = {}
+_MAX_KNOWN_SYMBOLS = 4_096  # bounded: made-up names must not grow it without end
+
+
 def _symbol(value: object, kind: str) -> str:
+    # Symbols repeat from frame to frame: a dict hit replaces the regex and upper().
+    if type(value) is str:
+        known = _KNOWN_SYMBOLS.get(value)
+        if known is not None:
+            return known
     # NUL, newlines, spaces or a thousand characters are no symbol: refused here, before they
     # reach a buffer name, a log line or the journal.
     if not isinstance(value, str) or not SYMBOL_PATTERN.fullmatch(value):
         raise _Malformed(f"{kind} without a valid symbol: {value!r:.60}")
-    return value.upper()
+    symbol = value.upper()
+    if len(_KNOWN_SYMBOLS) < _MAX_KNOWN_SYMBOLS:
+        _KNOWN_SYMBOLS[value] = symbol
+    return symbol
 
 
 def _preferred(obj: dict[str, Any], key: str, fallback: str) -> float:
@@ -190,6 +232,8 @@ def _number(obj: dict[str, Any], key: str, *, allow_zero: bool = False) -> float
 
 def _epoch_ms(obj: dict[str, Any], key: str) -> int:
     value = obj.get(key)
+    if type(value) is int and 0 < value < MAX_EPOCH_MS:  # the common case, bool excluded
+        return value
     if isinstance(value, bool):
         raise _Malformed(f"field {key!r} is not a timestamp: {value!r}")
     if isinstance(value, str) and value.isdigit():

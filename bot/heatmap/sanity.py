@@ -40,13 +40,16 @@ import math
 import re
 import threading
 from collections import Counter
-from collections.abc import Collection, Mapping
-from datetime import datetime
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.domain import Liquidation, MarkPrice, to_epoch_ms
 from bot.heatmap.store import EventColumns
+
+if TYPE_CHECKING:
+    from bot.heatmap.parse import Row
 
 MIN_PRICE = 1e-9
 """Lowest plausible price in USD."""
@@ -182,13 +185,36 @@ class MarketGuard:
     def admit_liquidation(self, liquidation: Liquidation, received_ms: int,
                           mark_price: float | None) -> bool:
         """True when ``liquidation`` may be stored; otherwise the refusal is counted."""
-        reason = (
-            self._symbol_refusal(liquidation.symbol)
-            or value_problem(liquidation.price, liquidation.quantity)
-            or self._future_refusal(liquidation.timestamp, received_ms)
-            or _mark_refusal(liquidation.price, mark_price, self._max_deviation)
-        )
+        reason = self._liquidation_refusal(
+            liquidation.symbol, liquidation.price, liquidation.quantity,
+            to_epoch_ms(liquidation.timestamp), received_ms, mark_price)
         return self._verdict(reason, liquidation.symbol)
+
+    def admit_rows(self, rows: Sequence[Row], received_ms: int,
+                   mark_prices: Mapping[str, float]) -> list[Row]:
+        """The rows of one frame that may be stored (``admit_liquidation`` for each, in order,
+        each checked against its symbol's entry of ``mark_prices``); refusals are counted."""
+        admitted: list[Row] = []
+        refusal, seen, mark = self._liquidation_refusal, self._seen, mark_prices.get
+        for row in rows:
+            symbol, _, price, quantity, time_ms = row
+            reason = refusal(symbol, price, quantity, time_ms, received_ms, mark(symbol))
+            if reason is None:
+                seen.add(symbol)  # as _verdict: only admitted events take a symbol slot
+                admitted.append(row)
+            else:
+                self.reject(reason)
+        return admitted
+
+    def _liquidation_refusal(self, symbol: str, price: float, quantity: float, time_ms: int,
+                             received_ms: int, mark_price: float | None) -> str | None:
+        # The rules in the module docstring's order, so the reason counted stays the same.
+        reason = self._symbol_refusal(symbol) or value_problem(price, quantity)
+        if reason is not None:
+            return reason
+        if time_ms > received_ms + self._future_ms:
+            return Reason.FUTURE
+        return _mark_refusal(price, mark_price, self._max_deviation)
 
     def admit_mark(self, mark: MarkPrice, received_ms: int) -> bool:
         """True when ``mark`` may become its symbol's current price; else counted."""
@@ -196,7 +222,7 @@ class MarketGuard:
         reason = (
             self._symbol_refusal(mark.symbol)
             or (Reason.PRICE if not MIN_PRICE <= mark.price <= MAX_PRICE else None)
-            or self._future_refusal(mark.timestamp, received_ms)
+            or (Reason.FUTURE if stamped > received_ms + self._future_ms else None)
             or self._stale_refusal(mark.symbol, stamped, received_ms)
         )
         if reason is None:
@@ -224,9 +250,6 @@ class MarketGuard:
             if len(self._seen) >= self._max_symbols:
                 return Reason.SYMBOL_CAP
         return None
-
-    def _future_refusal(self, stamped: datetime, received_ms: int) -> str | None:
-        return Reason.FUTURE if to_epoch_ms(stamped) > received_ms + self._future_ms else None
 
     def _stale_refusal(self, symbol: str, stamped_ms: int, received_ms: int) -> str | None:
         if stamped_ms < received_ms - self._max_age_ms:

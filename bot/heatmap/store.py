@@ -20,12 +20,17 @@ from __future__ import annotations
 
 import threading
 from array import array
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.domain import VENUES, Liquidation, to_epoch_ms
+
+if TYPE_CHECKING:
+    from bot.heatmap.parse import Row
 
 _EMPTY = -1
 _TOMBSTONE = -2
@@ -96,36 +101,50 @@ class SymbolBuffer:
     def add(self, time_ms: int, price: float, quantity: float, is_long: bool,
             venue: int = 0) -> bool:
         """Store one event; return False (and store nothing) when it is an exact repeat."""
-        key_hash = hash((time_ms, price, quantity, is_long, venue))
+        return self.add_rows((("", is_long, price, quantity, time_ms),), venue) == 1
+
+    def add_rows(self, rows: Iterable[Row], venue: int = 0) -> int:
+        """Store parsed rows of ``venue`` (their symbol is not read) in order, as ``add`` per
+        row under one lock; returns how many were new (the rest repeated held events)."""
+        stored = 0
         with self._lock:
             if self._table_stale:
                 self._rebuild_table()
-            # Most events land on an empty bucket: skip the probe loop's call then.
-            if (
-                self._table[key_hash & self._mask] != _EMPTY
-                and self._find(key_hash, time_ms, price, quantity, is_long, venue) >= 0
-            ):
-                return False
-            slot = self._size
-            if slot == self._allocated and slot < self._capacity:
-                self._grow()
-            if slot < self._allocated:
-                self._size = slot + 1
-            else:
-                slot = self._next
-                self._next = (slot + 1) % self._capacity
-                self._table[self._home[slot]] = _TOMBSTONE
-            self._time[slot] = time_ms
-            self._price[slot] = price
-            self._quantity[slot] = quantity
-            self._is_long[slot] = is_long
-            self._venue[slot] = venue
-            self._insert(key_hash, slot)
-            # Tombstones lengthen probes; sweep them once the table is 3/4 used.
-            if self._used * 4 > 3 * len(self._table):
-                self._rebuild_table()
-            self._version += 1
-            return True
+            # Locals: this loop runs once per streamed event.
+            times, prices, quantities, longs, venues = self._views
+            table, home = self._table, self._home
+            for _, is_long, price, quantity, time_ms in rows:
+                key_hash = hash((time_ms, price, quantity, is_long, venue))
+                # Most events land on an empty bucket: skip the probe loop's call then.
+                if (
+                    table[key_hash & self._mask] != _EMPTY
+                    and self._find(key_hash, time_ms, price, quantity, is_long, venue) >= 0
+                ):
+                    continue
+                slot = self._size
+                if slot == self._allocated and slot < self._capacity:
+                    self._grow()
+                    times, prices, quantities, longs, venues = self._views
+                    table, home = self._table, self._home
+                if slot < self._allocated:
+                    self._size = slot + 1
+                else:
+                    slot = self._next
+                    self._next = (slot + 1) % self._capacity
+                    table[home[slot]] = _TOMBSTONE
+                times[slot] = time_ms
+                prices[slot] = price
+                quantities[slot] = quantity
+                longs[slot] = is_long
+                venues[slot] = venue
+                self._insert(key_hash, slot)
+                # Tombstones lengthen probes; sweep them once the table is 3/4 used.
+                if self._used * 4 > 3 * len(table):
+                    self._rebuild_table()
+                    table = self._table
+                stored += 1
+            self._version += stored
+        return stored
 
     def add_many(self, events: EventColumns) -> int:
         """Store a batch (replays, imports) with array operations; returns how many were new.
@@ -208,6 +227,10 @@ class SymbolBuffer:
         self._is_long = np.zeros(allocated, np.bool_)
         self._venue = np.zeros(allocated, np.uint8)
         self._home = array("i", [0]) * allocated  # table index of each slot's entry
+        # Memoryviews of the columns for per-event reads and writes: a view's item access is
+        # a few times cheaper than a numpy scalar's, and it writes into the same memory.
+        self._views = tuple(_view(column) for column in (
+            self._time, self._price, self._quantity, self._is_long, self._venue))
         self._reset_table()
 
     def _grow(self) -> None:
@@ -248,6 +271,7 @@ class SymbolBuffer:
     def _find(self, key_hash: int, time_ms: int, price: float, qty: float, is_long: bool,
               venue: int) -> int:
         table, mask = self._table, self._mask
+        times, prices, quantities, longs, venues = self._views
         index = key_hash & mask
         while True:
             slot = table[index]
@@ -255,11 +279,11 @@ class SymbolBuffer:
                 return -1
             if (
                 slot >= 0
-                and self._time[slot] == time_ms
-                and self._price[slot] == price
-                and self._quantity[slot] == qty
-                and self._is_long[slot] == is_long
-                and self._venue[slot] == venue
+                and times[slot] == time_ms
+                and prices[slot] == price
+                and quantities[slot] == qty
+                and longs[slot] == is_long
+                and venues[slot] == venue
             ):
                 return slot
             index = (index + 1) & mask
@@ -273,6 +297,11 @@ class SymbolBuffer:
             self._used += 1
         table[index] = slot
         self._home[slot] = index
+
+
+def _view(column: npt.NDArray[Any]) -> Any:
+    """A memoryview of ``column`` (typed Any: typeshed types a view's items as int only)."""
+    return column.data
 
 
 def _key_rows(
@@ -303,24 +332,36 @@ class LiquidationStore:
 
     def add(self, liquidation: Liquidation) -> bool:
         """Store one liquidation; False when it repeats an event already held."""
-        buffer = self._buffers.get(liquidation.symbol)
-        if buffer is None:
-            with self._lock:
-                buffer = self._buffers.setdefault(
-                    liquidation.symbol, SymbolBuffer(self._buffer_size)
-                )
-        return buffer.add(
+        return self._buffer_of(liquidation.symbol).add(
             to_epoch_ms(liquidation.timestamp), liquidation.price, liquidation.quantity,
             liquidation.side == "long", _VENUE_CODE[liquidation.venue],
         )
 
+    def add_rows(self, rows: Sequence[Row], venue: str) -> int:
+        """Store one frame's parsed rows of ``venue``, in order; returns how many were new.
+
+        One ``SymbolBuffer.add_rows`` call per symbol of the frame (usually one).
+        """
+        code = _VENUE_CODE[venue]
+        first = rows[0][0]
+        if len(rows) == 1 or all(row[0] == first for row in rows):
+            return self._buffer_of(first).add_rows(rows, code)
+        by_symbol: dict[str, list[Row]] = {}
+        for row in rows:
+            by_symbol.setdefault(row[0], []).append(row)
+        return sum(self._buffer_of(symbol).add_rows(group, code)
+                   for symbol, group in by_symbol.items())
+
     def add_many(self, symbol: str, events: EventColumns) -> int:
         """Store a batch of one symbol's events; returns how many were new."""
+        return self._buffer_of(symbol).add_many(events)
+
+    def _buffer_of(self, symbol: str) -> SymbolBuffer:
         buffer = self._buffers.get(symbol)
         if buffer is None:
             with self._lock:
                 buffer = self._buffers.setdefault(symbol, SymbolBuffer(self._buffer_size))
-        return buffer.add_many(events)
+        return buffer
 
     def buffer(self, symbol: str) -> SymbolBuffer | None:
         """The buffer of ``symbol`` (Binance id), or None if nothing was stored for it."""

@@ -12,7 +12,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import to_epoch_ms
-from bot.heatmap.clustering import ClusterParams, compute_clusters, price_order
+from bot.heatmap.clustering import (
+    ClusterParams,
+    ClusterTable,
+    cluster_table,
+    cluster_tables,
+    compute_clusters,
+    price_order,
+)
 from bot.heatmap.store import EventColumns
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -165,3 +172,28 @@ def test_no_decay_with_huge_time_constant_and_future_events_are_fresh() -> None:
     (c,) = compute_clusters("X", columns(old), now=NOW, current_price=None,
                             params=ClusterParams(min_cluster_size=2, time_decay_minutes=1e30))
     assert c.long_notional == pytest.approx(100.0 + 100.1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(symbols=st.lists(st.lists(event, max_size=40), min_size=1, max_size=5),
+       params=params_st, venues=st.booleans())
+def test_a_batch_of_symbols_clusters_each_as_it_would_alone(
+        symbols: list[list[tuple[float, float, float, bool]]], params: ClusterParams,
+        venues: bool) -> None:
+    """``cluster_tables`` (one refresh of many symbols) gives every symbol the very table
+    ``cluster_table`` gives it alone: no chunk spans two symbols, no score leaks across."""
+    batch = []
+    for n, rows in enumerate(symbols):
+        events = columns(rows)
+        if venues:
+            # Symbols of one venue beside symbols of several.
+            codes = np.arange(len(rows)) % (1 + n % 3)
+            events = EventColumns(events.time_ms, events.price, events.quantity,
+                                  events.is_long, codes.astype(np.uint8))
+        batch.append((events, None, 10.0 ** (n + 2)))
+    together = cluster_tables(batch, now=NOW, params=params)
+    for (events, order, reference), table in zip(batch, together, strict=True):
+        alone = cluster_table(events, now=NOW, params=params, order=order, reference=reference)
+        assert len(table) == len(alone)
+        for name in ClusterTable.__dataclass_fields__:
+            assert np.array_equal(getattr(table, name), getattr(alone, name)), name

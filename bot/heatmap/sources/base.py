@@ -8,8 +8,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from bot.domain import Liquidation
-from bot.heatmap.parse import MalformedEvent, ParsedFrame
+from bot.heatmap.parse import MalformedEvent, ParsedFrame, Row
 from bot.heatmap.stream import Heartbeat, MarketStream, ReconnectPolicy
 
 
@@ -60,17 +59,18 @@ def decode_object(raw: str | bytes) -> dict[str, Any] | ParsedFrame:
     return payload
 
 
-def parse_items(items: Iterable[Any],
-                parse_one: Callable[[Any], Iterable[Liquidation]]) -> ParsedFrame:
+def parse_items(items: Iterable[Any], parse_one: Callable[[Any], Iterable[Row]],
+                venue: str) -> ParsedFrame:
     """The liquidations of every item of a push; a malformed item is counted, the rest kept."""
-    liquidations: list[Liquidation] = []
+    rows: list[Row] = []
     errors, detail = 0, ""
+    extend = rows.extend
     for item in items:
         try:
-            liquidations.extend(parse_one(item))
+            extend(parse_one(item))
         except MalformedEvent as exc:
             errors, detail = errors + 1, str(exc)
-    return ParsedFrame(tuple(liquidations), (), errors, False, detail)
+    return ParsedFrame(rows, (), errors, False, detail, venue)
 
 
 def keepalive_interval(venue_limit: float, silence_timeout: float) -> float:

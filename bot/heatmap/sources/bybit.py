@@ -15,10 +15,10 @@ from typing import Any
 
 import orjson
 
-from bot.domain import Liquidation, LiquidationSide, from_epoch_ms
 from bot.heatmap.parse import (
     MalformedEvent,
     ParsedFrame,
+    Row,
     epoch_ms_field,
     fast_positive,
     number_field,
@@ -37,8 +37,8 @@ _HEARTBEAT_EVERY = 15.0  # comfortably inside the 20 s limit
 _ARGS_PER_REQUEST = 10
 _PING = '{"op":"ping"}'
 
-# Bybit's S names the position: Buy = a long position was liquidated.
-_SIDE_BY_POSITION_SIDE: dict[str, LiquidationSide] = {"Buy": "long", "Sell": "short"}
+# Bybit's S names the position: Buy = a long position was liquidated (True = long).
+_LONG_BY_POSITION_SIDE: dict[str, bool] = {"Buy": True, "Sell": False}
 _CONTROL = ParsedFrame(control=True)
 
 
@@ -98,19 +98,18 @@ def parse_bybit_frame(raw: str | bytes) -> ParsedFrame:
     items = payload.get("data")
     if not isinstance(items, list) or not items:
         return ParsedFrame(errors=1, error_detail="allLiquidation without data")
-    return parse_items(items, _liquidation)
+    return parse_items(items, _liquidation, "bybit")
 
 
-def _liquidation(item: Any) -> tuple[Liquidation, ...]:
+def _liquidation(item: Any) -> tuple[Row, ...]:
     if not isinstance(item, dict):
         raise MalformedEvent("allLiquidation item is not an object")
     symbol = symbol_field(item.get("s"), "allLiquidation")
     if not symbol.endswith("USDT"):
         return ()  # USDC perpetuals and dated futures: not USDT-margined linear perpetuals
-    side = _SIDE_BY_POSITION_SIDE.get(item.get("S"))  # type: ignore[arg-type]
-    if side is None:
+    is_long = _LONG_BY_POSITION_SIDE.get(item.get("S"))  # type: ignore[arg-type]
+    if is_long is None:
         raise MalformedEvent(f"allLiquidation side {item.get('S')!r} is neither Buy nor Sell")
     price = fast_positive(item.get("p")) or number_field(item, "p")
     quantity = fast_positive(item.get("v")) or number_field(item, "v")
-    return (Liquidation(symbol, side, price, quantity, from_epoch_ms(epoch_ms_field(item, "T")),
-                        "bybit"),)
+    return ((symbol, is_long, price, quantity, epoch_ms_field(item, "T")),)

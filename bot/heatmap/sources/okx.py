@@ -21,10 +21,10 @@ from typing import Any
 
 import orjson
 
-from bot.domain import Liquidation, LiquidationSide, from_epoch_ms
 from bot.heatmap.parse import (
     MalformedEvent,
     ParsedFrame,
+    Row,
     epoch_ms_field,
     fast_positive,
     number_field,
@@ -47,8 +47,9 @@ _SUBSCRIBE = orjson.dumps(
     {"op": "subscribe", "args": [{"channel": CHANNEL, "instType": "SWAP"}]}
 ).decode()
 
-_SIDE_BY_ORDER_SIDE: dict[str, LiquidationSide] = {"sell": "long", "buy": "short"}
-_SIDE_BY_POSITION_SIDE: dict[str, LiquidationSide] = {"long": "long", "short": "short"}
+# True = a long liquidated: a sell order closes a long.
+_LONG_BY_ORDER_SIDE: dict[str, bool] = {"sell": True, "buy": False}
+_LONG_BY_POSITION_SIDE: dict[str, bool] = {"long": True, "short": False}
 _CONTROL = ParsedFrame(control=True)
 
 Fetch = Callable[[str], bytes]
@@ -112,11 +113,11 @@ def parse_okx_frame(
         return ParsedFrame(errors=1, error_detail="not a liquidation-orders push")
     if not isinstance(items, list) or not items:
         return ParsedFrame(errors=1, error_detail="liquidation-orders without data")
-    return parse_items(items, lambda item: _instrument(item, ct_val, symbols))
+    return parse_items(items, lambda item: _instrument(item, ct_val, symbols), "okx")
 
 
 def _instrument(item: Any, ct_val: Mapping[str, float],
-                symbols: Collection[str] | None) -> list[Liquidation]:
+                symbols: Collection[str] | None) -> list[Row]:
     """The details of one instrument of a push (raises for a malformed one)."""
     if not isinstance(item, dict) or not isinstance(item.get("details"), list):
         raise MalformedEvent("liquidation-orders item without details")
@@ -126,18 +127,19 @@ def _instrument(item: Any, ct_val: Mapping[str, float],
     size = ct_val.get(symbol)
     if size is None:
         raise MalformedEvent(f"no contract size known for {item.get('instId')!r}")
-    out: list[Liquidation] = []
+    out: list[Row] = []
     for entry in item["details"]:
         if not isinstance(entry, dict):
             raise MalformedEvent("liquidation-orders detail is not an object")
-        side = (_SIDE_BY_ORDER_SIDE.get(str(entry.get("side")))
-                or _SIDE_BY_POSITION_SIDE.get(str(entry.get("posSide"))))
-        if side is None:
-            raise MalformedEvent(f"okx side {entry.get('side')!r} / {entry.get('posSide')!r}")
+        is_long = _LONG_BY_ORDER_SIDE.get(str(entry.get("side")))
+        if is_long is None:
+            is_long = _LONG_BY_POSITION_SIDE.get(str(entry.get("posSide")))
+            if is_long is None:
+                raise MalformedEvent(
+                    f"okx side {entry.get('side')!r} / {entry.get('posSide')!r}")
         price = fast_positive(entry.get("bkPx")) or number_field(entry, "bkPx")
         contracts = fast_positive(entry.get("sz")) or number_field(entry, "sz")
-        stamp = from_epoch_ms(epoch_ms_field(entry, "ts"))
-        out.append(Liquidation(symbol, side, price, contracts * size, stamp, "okx"))
+        out.append((symbol, is_long, price, contracts * size, epoch_ms_field(entry, "ts")))
     return out
 
 
