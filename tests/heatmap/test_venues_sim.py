@@ -103,7 +103,11 @@ def test_totals_per_venue_and_side_equal_what_the_simulator_sent(
     try:
         # Act
         heatmap.start_stream(list(sim.market.symbols))
-        assert wait_until(lambda: heatmap.health().venues[venue].liquidations > 20, timeout=10)
+        # Both liquidated sides seen before the stall, so the side mapping is tested both
+        # ways (a trending synthetic minute may liquidate one side only for a while).
+        assert wait_until(lambda: heatmap.health().venues[venue].liquidations > 20
+                          and {side for _, side in _totals(heatmap, venue)} == {"long", "short"},
+                          timeout=30)
         sim.venue(venue).faults.stalled = True  # nothing more is delivered from here
         time.sleep(0.3)
         sent = {key: (count - before.get(key, (0, 0.0))[0],
