@@ -131,6 +131,7 @@ def build_live_venue(settings: Settings, journal: JournalRepository, clock: Cloc
     venue = LiveExecution(gateway, journal, clock, live_config_from(settings), crash_point,
                           on_halt=on_halt)
     venue.start()
+    register_closer(venue.stop)  # after the stream's own stop (closers run in reverse)
     stream = UserDataStream(gateway, ws_root(settings.exchange.ws_url), venue.on_user_event,
                             venue.poll, StreamTiming(), random.Random())  # noqa: S311
     stream.start()

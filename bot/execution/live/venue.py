@@ -159,6 +159,8 @@ class LiveExecution:
         self._soon = threading.Lock()
         self._soon_running = False
         self._soon_again = False
+        self._soon_thread: threading.Thread | None = None
+        self._stopped = False
 
     @property
     def mode(self) -> ExecutionMode:
@@ -458,12 +460,15 @@ class LiveExecution:
     def _reconcile_soon(self) -> None:
         """Poll on a background thread (one at a time; news meanwhile asks for one more)."""
         with self._soon:
+            if self._stopped:
+                return
             if self._soon_running:
                 self._soon_again = True
                 return
             self._soon_running = True
-        threading.Thread(target=self._reconcile_until_quiet, name="reconcile",
-                         daemon=True).start()
+            self._soon_thread = threading.Thread(target=self._reconcile_until_quiet,
+                                                 name="reconcile", daemon=True)
+            self._soon_thread.start()
 
     def _reconcile_until_quiet(self) -> None:
         while True:
@@ -471,11 +476,23 @@ class LiveExecution:
                 self.poll()
             finally:
                 with self._soon:
-                    again, self._soon_again = self._soon_again, False
+                    again, self._soon_again = self._soon_again and not self._stopped, False
                     if not again:
                         self._soon_running = False
             if not again:
                 return
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Start no more background reconciles and wait up to ``timeout`` s for the one under
+        way: nothing asks the exchange once the bot has stopped (its HTTP session is closed
+        next). The runtime poll and the next start's reconciliation cover what it skipped."""
+        with self._soon:
+            self._stopped = True
+            thread = self._soon_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                log.warning("a background reconcile did not end within %.0f s", timeout)
 
     def _journal_halt(self, message: str) -> None:
         self._journal.record_risk_event("halt", "exchange IP ban (HTTP 418)", detail=message,

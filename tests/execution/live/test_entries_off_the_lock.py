@@ -97,6 +97,25 @@ def test_a_flat_position_on_the_stream_leaves_the_view_before_any_reconcile(
     assert venue.position(SYMBOL) is None
 
 
+def test_a_stopped_venue_leaves_no_reconcile_behind(
+    gateway: BinanceGateway, journal: LiveJournal
+) -> None:
+    # Arrange: a background reconcile under way (stream news), held up by the venue's lock
+    venue, _order = _holding(gateway, journal)
+    with venue._lock:
+        venue.on_user_event(AccountUpdate("ORDER", ((SYMBOL, 0.0),), 1))
+        running = venue._soon_thread
+
+    # Act: the bot stops (before its HTTP session closes), then more news comes
+    venue.stop(timeout=10)
+    venue.on_user_event(AccountUpdate("ORDER", ((SYMBOL, 0.0),), 2))
+
+    # Assert: the one under way ended, and none started after the stop
+    assert running is not None
+    assert not running.is_alive()
+    assert venue._soon_thread is running
+
+
 @pytest.mark.parametrize("amount", [0.01, 0.02])
 def test_the_stream_never_hides_a_position_it_reports_open(
     gateway: BinanceGateway, journal: LiveJournal, amount: float
