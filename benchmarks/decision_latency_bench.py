@@ -2,10 +2,12 @@
 
 Run: ``.venv/bin/python -m benchmarks.decision_latency_bench [ROUNDS]``. The 50-symbol loop of
 ``signal_loop_bench`` (real heatmap, LiquidationHunter, risk engine, paper venue, SQLite
-journal in WAL mode, ``synchronous=FULL``), with ``EventDecisions`` listening to the heatmap
-as in ``bot run``. Each round moves the clock past the journal's one-minute repeat window,
-so every decision is written (the worst case), then feeds one ``markPriceUpdate`` frame per
-symbol through ``handle_frame`` (the stream thread's entry point), one every 20 ms, as
+journal in WAL mode, ``synchronous=FULL`` for orders, fills and trades; a decision that sent
+nothing is one transaction committed at ``synchronous=NORMAL``, crash-safe without a disk
+flush: ``JournalRepository.record_decision``), with ``EventDecisions`` listening to the
+heatmap as in ``bot run``. Each round moves the clock past the journal's one-minute repeat
+window, so every decision is written (the worst case), then feeds one ``markPriceUpdate``
+frame per symbol through ``handle_frame`` (the stream thread's entry point), one every 20 ms, as
 Binance's per-symbol ``@markPrice@1s`` streams spread over their second. Latency is from the
 frame handed to the heatmap to the decision's signal row committed.
 
@@ -23,6 +25,7 @@ import tempfile
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from benchmarks.signal_loop_bench import SYMBOLS, _Clock, build_loop, percentile
@@ -92,7 +95,7 @@ def main(rounds: int = 10) -> None:
     """Run ``rounds`` rounds of each pass and print p50 / p99."""
     clock = _Clock()
     with tempfile.TemporaryDirectory() as folder:
-        loop, heatmap, journal = build_loop(clock, folder)
+        loop, heatmap, journal = build_loop(clock, f"sqlite:///{Path(folder) / 'bench.db'}")
         timed = _Timed(loop)
         decisions = EventDecisions(timed)  # type: ignore[arg-type]
         heatmap.set_listener(decisions)

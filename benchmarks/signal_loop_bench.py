@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python -m benchmarks.signal_loop_bench``. Real parts throughout: heatmap
 (clusters precomputed, as the background updater would have them), LiquidationHunter, risk
-engine, paper venue, SQLite journal in WAL mode with ``synchronous=FULL`` on a temp file.
+engine, paper venue, SQLite journal in WAL mode on a temp file (``synchronous=FULL``; the
+decisions that sent nothing commit at ``NORMAL``, see ``bot.journal.db``).
 Each tick moves the simulated clock past the journal's repeat window, so every symbol's
 decision is written each tick (the worst case). Prints median and p99 of one tick (all 50
 symbols) and per decision.

@@ -27,9 +27,11 @@ from bot.journal import (
     JournalRepository,
     JournalUnavailable,
     NewOrder,
+    NewRiskEvent,
     NewTrade,
     OrderPurpose,
     OrderStatus,
+    RiskEventKind,
     SignalOutcome,
     TradeMode,
 )
@@ -119,8 +121,15 @@ class TradeLog:
         return self._trade_ids.get(to_exchange_id(symbol))
 
     def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
-               trade_id: int | None = None) -> bool:
+               trade_id: int | None = None, *,
+               rejection: tuple[str, str] | None = None) -> bool:
         """Journal a signal and what became of it (repeats within a minute are skipped).
+
+        A signal that sent nothing (ignored, rejected) is one crash-safe write that does not
+        wait for the disk (``JournalRepository.record_decision``); an entered one, tied to
+        its trade, is synced like the trade. ``rejection`` is the risk rule and detail of a
+        risk refusal: its ``rejection`` risk event goes in the same transaction (and is
+        skipped with the signal as a repeat).
 
         Returns:
             False when it was skipped as a repeat.
@@ -133,9 +142,19 @@ class TradeLog:
                 and signal.created_at - last.at < _REPEAT_SIGNAL_WINDOW):
             return False
         self._last_signal[signal.symbol] = _LastSignal(key, signal.created_at)
-        self._write("signal", lambda: self._journal.record_signal(
-            signal, mode=self._mode, outcome=outcome, reason=reason, trade_id=trade_id,
-        ), essential=outcome is SignalOutcome.ENTERED)
+        if outcome is SignalOutcome.ENTERED or trade_id is not None:
+            self._write("signal", lambda: self._journal.record_signal(
+                signal, mode=self._mode, outcome=outcome, reason=reason, trade_id=trade_id,
+            ), essential=outcome is SignalOutcome.ENTERED)
+            return True
+        event = None if rejection is None else NewRiskEvent(
+            RiskEventKind.REJECTION, rejection[0], detail=rejection[1], at=self._clock())
+        # A refusal's risk event is kept while the journal fails, as any risk event is.
+        self._write("signal" if event is None else "risk rejection",
+                    lambda: self._journal.record_decision(
+                        signal, mode=self._mode, outcome=outcome, reason=reason,
+                        risk_event=event),
+                    essential=event is not None)
         return True
 
     def entry_requested(self, intent: EntryIntent, quantity: float, cid: str) -> int:

@@ -452,11 +452,10 @@ class TradingLoop:
         decision = self._risk.check(intent, self._risk_context(intent.symbol, mark))
         if decision.order is None:
             reason = f"{decision.reason}: {decision.detail}"
-            # A repeat of the same refusal (decisions come with every mark) is not journaled
-            # again, nor its risk event.
-            if self._log.signal(signal, SignalOutcome.REJECTED, reason):
-                self._log.risk_event("rejection", decision.reason, symbol=intent.symbol,
-                                     detail=decision.detail)
+            # The signal and its risk event in one transaction; a repeat of the same refusal
+            # (decisions come with every mark) is not journaled again, nor its risk event.
+            self._log.signal(signal, SignalOutcome.REJECTED, reason,
+                             rejection=(decision.reason, decision.detail))
             return None
         cid = client_order_id(self._log.mode, OrderPurpose.ENTRY, intent.symbol,
                               to_epoch_ms(intent.created_at), self._log.bot_id)

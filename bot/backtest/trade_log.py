@@ -49,8 +49,10 @@ class BacktestTradeLog(TradeLog):
         super().exit_filled(closed)
 
     def signal(self, signal: Signal, outcome: SignalOutcome, reason: str | None = None,
-               trade_id: int | None = None) -> bool:
-        """Journal entered signals; count the others by outcome and reason."""
+               trade_id: int | None = None, *,
+               rejection: tuple[str, str] | None = None) -> bool:
+        """Journal entered signals; count the others (with their rejection) by outcome and
+        reason."""
         if outcome is SignalOutcome.ENTERED:
             return super().signal(signal, outcome, reason, trade_id)
         self.refusals[f"{outcome.value}: {(reason or '').split(':')[0]}"] += 1

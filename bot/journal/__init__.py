@@ -13,7 +13,9 @@ What it offers:
 * ``JournalRepository(session_factory, clock, bot_id)``: every read and write of one bot
   (``run.bot_id``; ``DEFAULT_BOT_ID`` unless a fleet shares the database): orders (recorded
   before sending), fills, trades, signals, risk events, equity snapshots, durable
-  ``bot_state`` flags.
+  ``bot_state`` flags; ``record_decision`` writes a decision that sent nothing (a signal and
+  its refusal's risk event) in one transaction that survives a crash of the bot but does not
+  wait for the disk (``bot.journal.db``).
 * Frozen records (``TradeRecord`` with ``to_json_dict()`` for ``bot journal --format json``...)
   and inputs (``NewOrder``, ``NewTrade``).
 * ``bot.journal.copy.copy_database(source, target)``: a whole journal copied into an empty
@@ -46,6 +48,7 @@ from bot.journal.records import (
     EquitySnapshotRecord,
     FillRecord,
     NewOrder,
+    NewRiskEvent,
     NewTrade,
     OrderRecord,
     RiskEventRecord,
@@ -67,6 +70,7 @@ __all__ = [
     "JournalSummary",
     "JournalUnavailable",
     "NewOrder",
+    "NewRiskEvent",
     "NewTrade",
     "NotInJournal",
     "OrderPurpose",

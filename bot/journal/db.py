@@ -7,6 +7,14 @@ For SQLite every new connection gets:
 
 * ``journal_mode=WAL``: readers (``bot journal``) never block the trading loop's writes;
 * ``synchronous=FULL``: a committed row survives a power cut, not only a process crash;
+  a transaction carrying the execution option ``CRASH_SAFE_ONLY`` commits with
+  ``synchronous=NORMAL`` instead (set before its ``BEGIN``, as SQLite requires; the next
+  transaction without it restores the connection's level). In WAL mode such a commit is in
+  the operating system's hands when it returns, so a crash of the bot's process (SIGKILL
+  included) loses none of it, but a power cut may lose it until the next synced commit or
+  checkpoint (the WAL is one file written in order: a synced commit makes every commit before
+  it durable too). It costs microseconds instead of a disk flush; the journal keeps it for
+  rows that record decisions which sent nothing (``EventStore.record_decision``);
 * ``busy_timeout``: a writer waits for another one instead of failing at once;
 * ``foreign_keys=ON``: SQLite leaves foreign keys unenforced unless asked, per connection.
 
@@ -42,6 +50,13 @@ BUSY_TIMEOUT_MS = 5000
 
 BEGIN_IMMEDIATE = "journal_begin_immediate"
 """Execution option: start the transaction with ``BEGIN IMMEDIATE`` (SQLite only)."""
+
+CRASH_SAFE_ONLY = "journal_crash_safe_only"
+"""Execution option: commit without waiting for the disk (survives a process crash, not a
+power cut): ``synchronous=NORMAL`` on SQLite, ``synchronous_commit`` off on a server."""
+
+_NORMAL = 1  # PRAGMA synchronous: 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA
+_RESTORE_SYNC = "journal_restore_synchronous"  # key in a DBAPI connection's info dict
 
 SERVER_POOL = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 30.0,
                "pool_recycle": 1800, "pool_pre_ping": True}
@@ -136,6 +151,26 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:
-    """Emit BEGIN (or BEGIN IMMEDIATE when asked) for a SQLAlchemy transaction."""
-    immediate = connection.get_execution_options().get(BEGIN_IMMEDIATE, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    """Emit BEGIN (or BEGIN IMMEDIATE when asked) for a SQLAlchemy transaction, after setting
+    the commit's sync level (``CRASH_SAFE_ONLY``)."""
+    options = connection.get_execution_options()
+    _set_commit_sync(connection, crash_safe_only=bool(options.get(CRASH_SAFE_ONLY, False)))
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(BEGIN_IMMEDIATE) else "BEGIN")
+
+
+def _set_commit_sync(connection: Connection, *, crash_safe_only: bool) -> None:
+    """Lower the connection to ``synchronous=NORMAL`` for this transaction, or restore the
+    level it had before a previous one lowered it (outside a transaction, as SQLite requires).
+
+    A connection already at NORMAL or OFF (a backtest's) is left as it is.
+    """
+    info = connection.info
+    restore = info.get(_RESTORE_SYNC)
+    if crash_safe_only and restore is None:
+        level = int(connection.exec_driver_sql("PRAGMA synchronous").scalar() or 0)
+        if level > _NORMAL:
+            connection.exec_driver_sql(f"PRAGMA synchronous={_NORMAL}")
+            info[_RESTORE_SYNC] = level
+    elif not crash_safe_only and restore is not None:
+        connection.exec_driver_sql(f"PRAGMA synchronous={int(restore)}")
+        del info[_RESTORE_SYNC]

@@ -6,10 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.domain import Signal
+from bot.journal.base import Base
 from bot.journal.models import (
     BotStateRow,
     EquitySnapshotRow,
@@ -20,11 +21,17 @@ from bot.journal.models import (
 from bot.journal.records import (
     EquitySample,
     EquitySnapshotRecord,
+    NewRiskEvent,
     RiskEventRecord,
     SignalRecord,
 )
 from bot.journal.store import JournalStore, redact
 from bot.symbols import to_exchange_id
+
+# Core inserts of fixed statements (compiled once, values as parameters): a decision comes
+# with every mark price, and the ORM's unit of work would cost more than the statement.
+_INSERT_SIGNAL = insert(Base.metadata.tables[SignalRow.__tablename__])
+_INSERT_RISK_EVENT = insert(Base.metadata.tables[RiskEventRow.__tablename__])
 
 _Timed = TypeVar("_Timed", SignalRow, RiskEventRow, EquitySnapshotRow)
 _Record = TypeVar("_Record")
@@ -53,8 +60,36 @@ class EventStore(JournalStore):
         trade_id: int | None = None,
     ) -> int:
         """Journal a strategy signal and what the bot did with it (``SignalOutcome``)."""
+        return self._insert(SignalRow(**self._signal_values(
+            signal, mode=mode, outcome=outcome, reason=reason, trade_id=trade_id)))
+
+    def record_decision(self, signal: Signal, *, mode: TradeMode, outcome: str,
+                        reason: str | None = None,
+                        risk_event: NewRiskEvent | None = None) -> int:
+        """Journal a decision that sent no order: the signal (ignored or rejected) and, for a
+        risk refusal, its risk event, in one transaction; returns the signal's id.
+
+        Committed before returning, so a crash of the bot (SIGKILL too) never loses it, but
+        the commit does not wait for the disk (``CRASH_SAFE_ONLY``): a power cut may lose the
+        decisions since the last synced write. Nothing was sent on them, and a decision comes
+        with every mark price, so they must not cost a disk flush each; orders, fills, trades
+        and state keep theirs.
+        """
+        values = self._signal_values(signal, mode=mode, outcome=outcome, reason=reason)
+        with self._write(crash_safe_only=True) as session:
+            connection = session.connection()
+            signal_id = connection.execute(_INSERT_SIGNAL, values).inserted_primary_key
+            if risk_event is not None:
+                connection.execute(_INSERT_RISK_EVENT, self._risk_event_values(
+                    risk_event.kind, risk_event.reason, symbol=signal.symbol,
+                    detail=risk_event.detail, mode=mode, at=risk_event.at))
+        return int(signal_id[0]) if signal_id is not None else 0
+
+    def _signal_values(self, signal: Signal, *, mode: TradeMode, outcome: str,
+                       reason: str | None = None,
+                       trade_id: int | None = None) -> dict[str, object]:
         cluster = signal.cluster
-        row = SignalRow(
+        return dict(
             bot_id=self._bot_id,
             symbol=to_exchange_id(signal.symbol),
             time=signal.created_at,
@@ -70,7 +105,6 @@ class EventStore(JournalStore):
             reason=reason,
             trade_id=trade_id,
         )
-        return self._insert(row)
 
     def list_signals(
         self, *, symbol: str | None = None, since: datetime | None = None
@@ -90,7 +124,13 @@ class EventStore(JournalStore):
         at: datetime | None = None,
     ) -> int:
         """Journal a risk decision (``RiskEventKind``: rejection, daily_loss_lock...)."""
-        row = RiskEventRow(
+        return self._insert(RiskEventRow(**self._risk_event_values(
+            kind, reason, symbol=symbol, detail=detail, mode=mode, at=at)))
+
+    def _risk_event_values(self, kind: str, reason: str, *, symbol: str | None,
+                           detail: str | None, mode: TradeMode | None,
+                           at: datetime | None) -> dict[str, object]:
+        return dict(
             bot_id=self._bot_id,
             time=at if at is not None else self._clock(),
             kind=kind,
@@ -99,7 +139,6 @@ class EventStore(JournalStore):
             reason=redact(reason),
             detail=redact(detail),
         )
-        return self._insert(row)
 
     def list_risk_events(
         self, *, kind: str | None = None, since: datetime | None = None

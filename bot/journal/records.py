@@ -147,6 +147,18 @@ class NewTrade:
 
 
 @dataclass(frozen=True, slots=True)
+class NewRiskEvent:
+    """A risk event to journal with a decision (``EventStore.record_decision``): its kind
+    (``RiskEventKind``), reason code, human detail and time (the journal's clock if unset).
+    Its symbol and mode are the decision's."""
+
+    kind: str
+    reason: str
+    detail: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class NewOrder:
     """An order about to be sent: journaled first, so a crash mid-send leaves a trace.
 

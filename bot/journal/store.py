@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock
 from bot.clock import utc_now as system_clock
-from bot.journal.db import BEGIN_IMMEDIATE
+from bot.journal.db import BEGIN_IMMEDIATE, CRASH_SAFE_ONLY
 from bot.journal.models import DEFAULT_BOT_ID
 
 # Exchange error texts (ccxt puts the request URL in some) may carry a request signature or a
@@ -70,12 +70,19 @@ class JournalStore:
         return self._bot_id
 
     @contextmanager
-    def _write(self) -> Iterator[Session]:
-        """One committed write transaction (rolled back if the block raises)."""
+    def _write(self, *, crash_safe_only: bool = False) -> Iterator[Session]:
+        """One committed write transaction (rolled back if the block raises).
+
+        ``crash_safe_only``: the commit does not wait for the disk (``bot.journal.db``'s
+        ``CRASH_SAFE_ONLY``): it survives a crash of this process, not a power cut.
+        """
         with self._sessions() as session, session.begin():
             # Take SQLite's write lock at BEGIN so a read-then-write unit cannot fail on
             # "database is locked" without the busy timeout applying.
-            session.connection(execution_options={BEGIN_IMMEDIATE: True})
+            connection = session.connection(execution_options={
+                BEGIN_IMMEDIATE: True, CRASH_SAFE_ONLY: crash_safe_only})
+            if crash_safe_only and connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
             yield session
 
     @contextmanager

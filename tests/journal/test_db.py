@@ -11,6 +11,7 @@ from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from bot.journal import create_engine_for, make_session_factory
+from bot.journal.db import CRASH_SAFE_ONLY
 from bot.journal.models import BotStateRow, FillRow, TradeRow
 from tests.support.databases import sqlite_only
 
@@ -32,6 +33,30 @@ def test_every_connection_gets_the_journal_pragmas(
 ) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql(f"PRAGMA {pragma}").scalar() == expected
+
+
+@sqlite_only
+def test_a_crash_safe_only_transaction_commits_at_normal_and_the_next_one_at_full(
+    engine: Engine,
+) -> None:
+    with engine.connect() as connection:
+        connection.execution_options(**{CRASH_SAFE_ONLY: True})
+        connection.exec_driver_sql("SELECT 1")  # begins the transaction
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+        connection.commit()
+        connection.execution_options(**{CRASH_SAFE_ONLY: False})
+        connection.exec_driver_sql("SELECT 1")
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL again
+        connection.commit()
+        # A backtest's own connection (its listener sets OFF outside any transaction).
+        dbapi = connection.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.execute("PRAGMA synchronous=OFF")
+        for crash_safe_only in (True, False):
+            connection.execution_options(**{CRASH_SAFE_ONLY: crash_safe_only})
+            connection.exec_driver_sql("SELECT 1")
+            assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 0  # kept
+            connection.commit()
 
 
 def test_missing_parent_directories_are_created(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.journal import create_engine_for, make_session_factory
-from bot.journal.models import EquitySnapshotRow, OrderRow
+from bot.journal.models import EquitySnapshotRow, OrderRow, RiskEventRow, SignalRow
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PLANNED_WRITES = 50_000  # far more than can finish before the kill
@@ -47,27 +47,56 @@ WRITER = textwrap.dedent(
 )
 
 
-def run_and_kill(url: str) -> tuple[list[int], list[int], bool]:
-    """Start the writer, SIGKILL it after ``KILL_AFTER`` reported commits.
+# The decisions that sent nothing (a refusal: signal + risk event in one transaction) commit
+# without waiting for the disk; a killed process must still lose none that returned.
+DECISION_WRITER = textwrap.dedent(
+    """
+    import sys
+    from datetime import UTC, datetime
+    from bot.domain import Signal
+    from bot.journal import (
+        JournalRepository, NewRiskEvent, TradeMode, create_engine_for, make_session_factory,
+    )
+
+    url, planned = sys.argv[1], int(sys.argv[2])
+    repo = JournalRepository(make_session_factory(create_engine_for(url)))
+    signal = Signal("BTCUSDT", 1, 0.5, None, 100.0, datetime.now(UTC))
+    for i in range(planned):
+        signal_id = repo.record_decision(
+            signal, mode=TradeMode.PAPER, outcome="rejected", reason=f"r{i}",
+            risk_event=NewRiskEvent("rejection", f"r{i}") if i % 2 else None)
+        print("signal", signal_id, flush=True)
+        snapshot_id = repo.record_equity_snapshot(  # a synced write between them
+            mode=TradeMode.PAPER, equity=1000.0 + i, balance=1000.0,
+        ) if i % 5 == 0 else None
+        if snapshot_id is not None:
+            print("equity", snapshot_id, flush=True)
+    """
+)
+
+
+def run_and_kill(url: str, writer_code: str = WRITER, tables: tuple[str, str] = (
+        "order", "equity")) -> tuple[list[int], list[int], bool]:
+    """Start the writer, SIGKILL it after ``KILL_AFTER`` reported commits (of ``tables``).
 
     Returns:
         Reported order ids, reported equity ids, and whether the kill came before the end.
     """
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     writer = subprocess.Popen(
-        [sys.executable, "-c", WRITER, url, str(PLANNED_WRITES)],
+        [sys.executable, "-c", writer_code, url, str(PLANNED_WRITES)],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
     )
     assert writer.stdout is not None
-    reported: dict[str, list[int]] = {"order": [], "equity": []}
+    reported: dict[str, list[int]] = {tables[0]: [], tables[1]: []}
     started = time.monotonic()
     killed_early = False
     for line in writer.stdout:
         table, _, row_id = line.strip().partition(" ")
         reported[table].append(int(row_id))
-        seen = len(reported["order"]) + len(reported["equity"])
+        seen = len(reported[tables[0]]) + len(reported[tables[1]])
         if seen == KILL_AFTER or time.monotonic() - started > DEADLINE_S:
             writer.send_signal(signal.SIGKILL)
             killed_early = True
@@ -78,7 +107,7 @@ def run_and_kill(url: str) -> tuple[list[int], list[int], bool]:
         if row_id:
             reported[table].append(int(row_id))
     writer.wait(timeout=10)
-    return reported["order"], reported["equity"], killed_early
+    return reported[tables[0]], reported[tables[1]], killed_early
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
@@ -114,3 +143,38 @@ def test_sigkilled_writer_loses_no_reported_commit(
     # At most the one write in flight at the kill may be committed but not yet reported.
     assert len(order_ids) - len(orders) in (0, 1)
     assert len(snapshot_ids) - len(snapshots) in (0, 1)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX SIGKILL")
+def test_sigkilled_writer_loses_no_reported_decision(
+    migrated_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    signals, snapshots, killed_early = run_and_kill(migrated_url, DECISION_WRITER,
+                                                    ("signal", "equity"))
+
+    engine = create_engine_for(migrated_url)
+    try:
+        integrity: list[object] = ["ok"]
+        if engine.dialect.name == "sqlite":
+            with engine.connect() as connection:
+                integrity = list(
+                    connection.exec_driver_sql("PRAGMA integrity_check").scalars().all())
+        with make_session_factory(engine)() as session:
+            signal_ids = set(session.scalars(select(SignalRow.id)))
+            events = set(session.scalars(select(RiskEventRow.reason)))
+            reasons = {i: r or "" for i, r in session.execute(
+                select(SignalRow.id, SignalRow.reason))}
+    finally:
+        engine.dispose()
+
+    with capsys.disabled():
+        print(f"\n[durability] decisions reported committed before SIGKILL: {len(signals)} "
+              f"(and {len(snapshots)} synced equity rows); rows found after: "
+              f"{len(signal_ids)} signals, {len(events)} risk events")
+    assert killed_early, "the writer finished before it could be killed"
+    assert integrity == ["ok"]
+    assert set(signals) <= signal_ids
+    assert len(signal_ids) - len(signals) in (0, 1)
+    # Each refusal's risk event is there exactly when its signal is (one transaction).
+    refused = {reasons[i] for i in signal_ids if int(reasons[i][1:]) % 2}
+    assert events == refused

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+from sqlalchemy.exc import IntegrityError
+
 from bot.domain import Signal
 from bot.journal import (
     JournalRepository,
+    NewRiskEvent,
     RiskEventKind,
     SignalOutcome,
     TradeMode,
@@ -107,3 +111,35 @@ def test_state_and_writes_survive_a_restart(migrated_url: str, repo: JournalRepo
         assert [t.id for t in again.open_trades()] == [trade_id]
     finally:
         restarted.dispose()
+
+
+def test_a_decision_writes_its_signal_and_risk_event_together(
+    repo: JournalRepository, clock: FakeClock,
+) -> None:
+    refused = Signal("BTC/USDT:USDT", 1, 0.42, cluster(), 90_000.0, T0)
+    signal_id = repo.record_decision(
+        refused, mode=TradeMode.LIVE, outcome=SignalOutcome.REJECTED,
+        reason="max_positions: 3 open", risk_event=NewRiskEvent(
+            RiskEventKind.REJECTION, "max_positions", detail="3 open, key=abc signature=s3cr3t"))
+    ignored_id = repo.record_decision(
+        refused, mode=TradeMode.LIVE, outcome=SignalOutcome.IGNORED, reason="entries paused")
+
+    signals = repo.list_signals()
+    assert [(s.id, s.outcome, s.reason) for s in signals] == [
+        (signal_id, "rejected", "max_positions: 3 open"), (ignored_id, "ignored", "entries paused")]
+    assert (signals[0].symbol, signals[0].cluster_price, signals[0].mode) == (
+        "BTCUSDT", 95_000.0, TradeMode.LIVE)
+    [event] = repo.list_risk_events()
+    assert (event.kind, event.reason, event.symbol, event.mode, event.time) == (
+        "rejection", "max_positions", "BTCUSDT", TradeMode.LIVE, T0)
+    assert event.detail == "3 open, key=abc signature=***"  # redacted as record_risk_event does
+
+
+def test_a_decision_whose_risk_event_fails_leaves_no_signal(repo: JournalRepository) -> None:
+    refused = Signal("BTCUSDT", 1, 0.42, None, 90_000.0, T0)
+    with pytest.raises(IntegrityError):  # a NULL reason breaks the risk event's NOT NULL
+        repo.record_decision(refused, mode=TradeMode.PAPER, outcome=SignalOutcome.REJECTED,
+                             risk_event=NewRiskEvent(RiskEventKind.REJECTION, None))  # type: ignore[arg-type]
+
+    assert repo.list_signals() == []
+    assert repo.list_risk_events() == []

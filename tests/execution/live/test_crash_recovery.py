@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import threading
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from bot.app.live import LiveJournal, open_live_journal
-from bot.exchange import OrderStatus
+from bot.exchange import BinanceGateway, OrderStatus
 from bot.execution.live.inflight import InFlightEntries
 from bot.execution.live.protection import derived_id
 from bot.execution.live.reconcile.reconciler import Reconciler
@@ -38,16 +39,19 @@ from tests.execution.live.helpers import (
 
 ROUNDS = 140
 ORDER_ENDPOINT = "POST /fapi/v1/order"
+LISTEN_KEY_ENDPOINT = "POST /fapi/v1/listenKey"
 
 
-def _run_child(sim: SimExchange, db: Path, crash_at: str | None, round_no: int) -> bool:
-    """Fork one step; True when the child was killed."""
+def _run_child(sim: SimExchange, db: Path, crash_at: str | None, round_no: int, *,
+               streamed: bool = False) -> bool:
+    """Fork one step (with the user-data stream if ``streamed``); True when the child was
+    killed."""
     at = utc_now() + timedelta(seconds=round_no)
     pid = os.fork()
     if pid == 0:  # the child: never return into pytest
         code = 0
         try:
-            crash_driver.step(sim, db, crash_at, at)
+            crash_driver.step(sim, db, crash_at, at, streamed=streamed)
         except BaseException:
             code = 1
         os._exit(code)
@@ -181,15 +185,29 @@ def _restore(sim: SimExchange, journal: LiveJournal) -> None:
                                            abs(delta), reduce_only=reduce_only))
 
 
+def _shared_journal(sim: SimExchange, tmp_path: Path) -> tuple[Path, LiveJournal,
+                                                                 BinanceGateway]:
+    """The journal file every round's child shares (migrated), opened here too, and a
+    gateway of this process."""
+    db = tmp_path / "journal.db"
+    upgrade_to_head(f"sqlite:///{db}")
+    return db, open_live_journal(f"sqlite:///{db}", utc_now), make_gateway(sim)
+
+
+def _restart_and_check(sim: SimExchange, journal: LiveJournal,
+                       gateway: BinanceGateway) -> tuple[int, int]:
+    """A killed bot restarts and reconciles at once (the next start's first step); then
+    (1 if the exchange's position lacks a stop, 1 if journal and exchange disagree)."""
+    Reconciler(gateway, journal, utc_now, fast_policy()).run()
+    return int(not _covered(sim)), _audit(sim, journal, gateway)["journal_mismatch"]
+
+
 @pytest.mark.slow
 def test_sigkill_rounds_with_outside_changes_keep_every_position_protected(
     sim: SimExchange, tmp_path: Path
 ) -> None:
     # Arrange
-    db = tmp_path / "journal.db"
-    upgrade_to_head(f"sqlite:///{db}")
-    journal = open_live_journal(f"sqlite:///{db}", utc_now)
-    gateway = make_gateway(sim)
+    db, journal, gateway = _shared_journal(sim, tmp_path)
     rng = random.Random(23)
     kills, uncovered, disagreed = 0, 0, 0
     seen: dict[str, int] = {}
@@ -204,10 +222,8 @@ def test_sigkill_rounds_with_outside_changes_keep_every_position_protected(
         if event == "ban":
             time.sleep(1.1)  # the ban's end
         _restore(sim, journal)
-        # A killed bot restarts and reconciles at once (the next start's first step)
-        Reconciler(gateway, journal, utc_now, fast_policy()).run()
-        uncovered += not _covered(sim)
-        disagreed += _audit(sim, journal, gateway)["journal_mismatch"]
+        naked, mismatched = _restart_and_check(sim, journal, gateway)
+        uncovered, disagreed = uncovered + naked, disagreed + mismatched
 
     # Assert
     Reconciler(gateway, journal, utc_now, fast_policy()).run()
@@ -219,3 +235,68 @@ def test_sigkill_rounds_with_outside_changes_keep_every_position_protected(
     assert disagreed == 0
     assert report["duplicates"] == 0
     assert report["naked_positions"] == 0
+
+
+STREAM_ROUNDS = 40
+STREAM_FAULTS = ("stream_drops", "key_expires", None)
+
+
+def _expire_key_soon(sim: SimExchange, delay: float) -> threading.Thread:
+    """Let the child's listen key run out ``delay`` seconds into its step (the simulator
+    lives in this process), and tick the price so the stream announces it."""
+    def expire() -> None:
+        time.sleep(delay)
+        sim.rest.listen_keys.expire_now()
+        move_price(sim, PRICE)
+
+    thread = threading.Thread(target=expire, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.slow
+def test_sigkill_rounds_with_the_user_stream_dropping_and_its_key_expiring(
+    sim: SimExchange, tmp_path: Path
+) -> None:
+    # Arrange
+    rng, largest, seen = random.Random(29), Decimal(0), dict.fromkeys(map(str, STREAM_FAULTS), 0)
+    db, journal, gateway = _shared_journal(sim, tmp_path)
+    kills = uncovered = disagreed = 0
+
+    # Act: each restart runs the user-data stream, which drops or loses its key meanwhile
+    for n in range(STREAM_ROUNDS):
+        fault = rng.choice(STREAM_FAULTS)
+        seen[str(fault)] += 1
+        expiring = None
+        if fault == "stream_drops":
+            sim.faults.close_every_messages = 1  # every connection dropped after one frame
+            sim.faults.abrupt_close = rng.random() < 0.5
+        elif fault == "key_expires":
+            expiring = _expire_key_soon(sim, rng.uniform(0.0, 0.3))
+        points = crash_driver.EXIT_POINTS if _position_size(sim) else crash_driver.ENTRY_POINTS
+        kills += _run_child(sim, db, rng.choice([*points, None]), n, streamed=True)
+        if expiring is not None:
+            expiring.join()
+        sim.faults.clear()
+        largest = max(largest, _position_size(sim))
+        naked, mismatched = _restart_and_check(sim, journal, gateway)
+        uncovered, disagreed = uncovered + naked, disagreed + mismatched
+
+    # Assert
+    Reconciler(gateway, journal, utc_now, fast_policy()).run()
+    report = _audit(sim, journal, gateway)
+    drops = sim.server.stats().fault_closes
+    keys = sim.rest.stats().by_endpoint.get(LISTEN_KEY_ENDPOINT, 0)
+    print(f"user-stream rounds: {STREAM_ROUNDS} rounds, {kills} SIGKILLs, faults {seen}, "
+          f"{drops} stream connections dropped, {keys} listen keys asked for, "
+          f"largest position {largest}, {report}")
+    assert drops > 0  # the faults took effect: streams were cut and keys renewed
+    assert keys > STREAM_ROUNDS
+    assert kills >= 20
+    assert largest <= Decimal("0.01")  # never two entries' worth
+    assert uncovered == 0
+    assert disagreed == 0
+    assert report["duplicates"] == 0
+    assert report["lost_rows"] == 0
+    assert report["naked_positions"] == 0
+    assert report["journal_mismatch"] == 0
