@@ -141,13 +141,15 @@ class _BacktestHeatmapView:
 
     def get_projected_levels(self, symbol: str) -> list[LiquidationCluster]:
         venue = self._venue
-        if venue.position(symbol) is None and len(venue.positions()) >= self._max_positions:
+        if (venue.open_position_count() >= self._max_positions
+                and venue.position(symbol) is None):
             return []
         return self._heatmap.get_projected_levels(symbol)
 
     def get_clusters(self, symbol: str) -> list[LiquidationCluster]:
         venue = self._venue
-        if venue.position(symbol) is None and len(venue.positions()) >= self._max_positions:
+        if (venue.open_position_count() >= self._max_positions
+                and venue.position(symbol) is None):
             self.skipped += 1
             return []
         return self._heatmap.get_clusters(symbol)
