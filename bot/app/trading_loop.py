@@ -138,6 +138,7 @@ class TradingLoop:
         projected: Callable[[str], Sequence[LiquidationCluster]] | None = None,
         run_entry: EntryRunner = run_inline,
         funding: FundingSink | None = None,
+        defer_flat_marks: bool = False,
     ) -> None:
         """Wire the collaborators; nothing runs until a job method is called.
 
@@ -145,7 +146,12 @@ class TradingLoop:
         force, ``RequestGate.blocked_reason``): entries stay paused meanwhile.
         ``projected`` gives a symbol's projected liquidation levels for the strategy's
         snapshots (the heatmap's ``get_projected_levels``, when the strategy trades them).
-        ``run_entry`` sends approved entries (see the module doc). ``funding`` books a funding
+        ``run_entry`` sends approved entries (see the module doc). ``defer_flat_marks``: a
+        symbol with no position and no entry being sent gets only its latest mark applied
+        to the heatmap and the venue, just before something reads them (a decision, equity,
+        status); for a heatmap that keeps no price history (no projected layer) and a venue
+        whose marks only matter to open positions, which is what a backtest runs, the
+        outcome is the same at a fraction of the cost. ``funding`` books a funding
         settlement (the paper venue's ``apply_funding`` when ``paper.funding`` is on): it is
         called once per settlement a symbol's marks show passing, with the rate published
         before it.
@@ -166,6 +172,10 @@ class TradingLoop:
         self._clock = clock
         self._settings = settings
         self._marks: dict[str, MarkPrice] = {}
+        self._defer_flat_marks = defer_flat_marks
+        # Marks kept in ``_marks`` but not yet given to the heatmap and the venue (flat
+        # symbols, ``defer_flat_marks``): the newest per symbol.
+        self._deferred: dict[str, MarkPrice] = {}
         # When each symbol's current mark first arrived, on the bot's own clock: an
         # exchange stamp running ahead (clock skew) must not keep a frozen price fresh.
         self._seen_at: dict[str, datetime] = {}
@@ -199,10 +209,32 @@ class TradingLoop:
             return
         with self._lock:
             received = self._clock()  # one reading for the whole poll's arrivals
+            if not self._defer_flat_marks:
+                for symbol in self._symbols:
+                    mark = marks.get(symbol)
+                    if mark is not None:
+                        self._apply_mark(symbol, mark, received)
+                return
+            # Stops and targets trigger on every mark of a held symbol; a flat one's marks
+            # are kept until read (see ``defer_flat_marks``). No position opens meanwhile.
+            held = {p.symbol for p in self._venue.positions()}
+            held.update(self._entering)
+            kept, seen_at, deferred = self._marks, self._seen_at, self._deferred
             for symbol in self._symbols:
                 mark = marks.get(symbol)
-                if mark is not None:
+                if mark is None:
+                    continue
+                if symbol in held:
+                    deferred.pop(symbol, None)
                     self._apply_mark(symbol, mark, received)
+                    continue
+                previous = kept.get(symbol)
+                if previous is None or mark.timestamp != previous.timestamp:
+                    seen_at[symbol] = received
+                kept[symbol] = mark
+                deferred[symbol] = mark
+                if self._funding is not None:
+                    self._settle_funding(symbol, mark)
 
     def on_symbol_event(self, symbol: str, mark: MarkPrice | None = None) -> None:
         """Decide for ``symbol`` now: its mark price arrived (``mark``) or its clusters changed.
@@ -216,6 +248,7 @@ class TradingLoop:
             return
         entry = None
         with self._lock:
+            self._catch_up(key)
             if mark is not None:
                 held = self._marks.get(key)
                 if held is None or mark.timestamp >= held.timestamp:
@@ -237,6 +270,7 @@ class TradingLoop:
         """Ask the strategy about every flat symbol and act on entry intents."""
         entries = []
         with self._lock:
+            self._catch_up()
             for symbol in self._symbols:
                 if (self._venue.position(symbol) is None and not self._stopping
                         and symbol not in self._entering):
@@ -261,6 +295,7 @@ class TradingLoop:
     def snapshot_equity(self) -> None:
         """Journal equity; let risk see it (it may trip the daily-loss lock)."""
         with self._lock:
+            self._catch_up()
             equity, balance = self._venue.equity(), self._venue.balance()
             self._log.equity(equity=equity, balance=balance,
                              open_positions=len(self._venue.positions()))
@@ -290,6 +325,7 @@ class TradingLoop:
         """Stop taking entries; let entries being sent finish (up to ``entry_wait_seconds``);
         close every position first if asked."""
         with self._lock:
+            self._catch_up()
             self._stopping = True
             deadline = time.monotonic() + entry_wait_seconds
             while self._entering and time.monotonic() < deadline:
@@ -337,6 +373,7 @@ class TradingLoop:
         """Close the open position of ``symbol`` through the venue (exit reason ``manual``)."""
         with self._lock:
             symbol = to_exchange_id(symbol)
+            self._catch_up(symbol)
             if self._venue.position(symbol) is None:
                 return "no_position"
             self._log.risk_event("operator", "close position", symbol=symbol, detail=reason)
@@ -346,6 +383,7 @@ class TradingLoop:
     def status(self) -> LoopStatus:
         """What a status display shows."""
         with self._lock:
+            self._catch_up()
             best = {}
             for symbol in self._symbols:
                 clusters = self._heatmap.get_clusters(symbol)
@@ -414,6 +452,20 @@ class TradingLoop:
             self._record_exit(closed)
         if self._funding is not None:
             self._settle_funding(symbol, mark)
+
+    def _catch_up(self, symbol: str | None = None) -> None:
+        """Give the heatmap and the venue the deferred marks (of ``symbol``, or every one);
+        what a flat symbol's marks would have left there (lock held)."""
+        if not self._deferred:
+            return
+        pending = ([(symbol, self._deferred.pop(symbol))] if symbol in self._deferred
+                   else []) if symbol is not None else list(self._deferred.items())
+        if symbol is None:
+            self._deferred.clear()
+        for key, mark in pending:
+            self._heatmap.update_price(key, mark.price)
+            for closed in self._venue.on_mark_price(key, mark.price, mark.timestamp):
+                self._record_exit(closed)  # none: the symbol was flat
 
     def _settle_funding(self, symbol: str, mark: MarkPrice) -> None:
         """A mark past the settlement the previous marks announced: book that settlement at

@@ -53,10 +53,12 @@ class BacktestRequest:
 
 def run_backtest(settings: Settings, store: HistoryStore, request: BacktestRequest,
                  journal_url: str,
-                 on_progress: Callable[[int, int], None] | None = None) -> BacktestReport:
+                 on_progress: Callable[[int, int], None] | None = None,
+                 defer_flat_marks: bool = True) -> BacktestReport:
     """Backtest ``request`` with ``settings`` over ``store``'s data; journal into ``journal_url``.
 
     ``on_progress(done_ms, total_ms)``: simulated time covered so far (a progress bar).
+    ``defer_flat_marks``: see ``BacktestEngine`` (False only to prove it changes nothing).
 
     Raises:
         ValueError: no recorded prices for the symbols in the period.
@@ -70,7 +72,8 @@ def run_backtest(settings: Settings, store: HistoryStore, request: BacktestReque
     engine = open_backtest_journal(journal_url, bot_id)
     try:
         journal = JournalRepository(make_session_factory(engine), clock, bot_id)
-        run = BacktestEngine(settings, data, journal, clock).run(on_progress)
+        run = BacktestEngine(settings, data, journal, clock,
+                             defer_flat_marks=defer_flat_marks).run(on_progress)
         trades = journal.list_trades(mode=TradeMode.BACKTEST)
         equity = journal.list_equity_snapshots(mode=TradeMode.BACKTEST)
     finally:

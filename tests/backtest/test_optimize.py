@@ -18,6 +18,7 @@ from bot.errors import ConfigError
 from bot.journal import open_journal
 from bot.settings import load_settings
 from tests.cli.helpers import bot_command
+from tests.support.postgres import PostgresServer
 
 T0 = datetime(2025, 1, 27, tzinfo=UTC)
 PARAMS = ["--param", "strategy.min_strength=0.3:0.8", "--param", "risk.max_open_positions=1:3"]
@@ -31,20 +32,27 @@ def _optimize(journal: Path, *args: str) -> subprocess.Popen[str]:
         text=True)
 
 
-def test_two_processes_share_one_study_and_the_best_yaml_feeds_back(sim_db: Path,
-                                                                    tmp_path: Path) -> None:
+@pytest.mark.parametrize("storage_kind", ["sqlite", "postgresql"])
+def test_two_processes_share_one_study_and_the_best_yaml_feeds_back(
+        storage_kind: str, sim_db: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     journal = tmp_path / "journal.db"
     shutil.copy(sim_db, journal)
     split = ("--train", "30m", "--test", "15m")
+    storage_args: tuple[str, ...] = ()
+    if storage_kind == "sqlite":  # the default: bot-optimize.db beside the journal
+        storage = f"sqlite:///{tmp_path / 'bot-optimize.db'}"
+    else:  # one PostgreSQL database both processes reach, as machines of a fleet would
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        storage = server.new_database()
+        storage_args = ("--storage", storage)
 
     runs = [_optimize(journal, "--trials", "3", "--study", "shared", "--seed", str(seed),
-                      *split) for seed in (1, 2)]
+                      *storage_args, *split) for seed in (1, 2)]
     outputs = [run.communicate(timeout=240) for run in runs]
 
     for run, (_, err) in zip(runs, outputs, strict=True):
         assert run.returncode == 0, err
-    study = optuna.load_study(study_name="shared",
-                              storage=f"sqlite:///{tmp_path / 'bot-optimize.db'}")
+    study = optuna.load_study(study_name="shared", storage=storage)
     complete = study.get_trials(states=(optuna.trial.TrialState.COMPLETE,))
     assert len(complete) == 6
     assert len({t.number for t in complete}) == 6

@@ -16,6 +16,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from benchmarks.history_bench import synthetic
 from bot.backtest.runs import BacktestRequest, run_backtest
 from bot.journal import TradeMode, create_engine_for, open_journal, upgrade_to_head
@@ -25,7 +27,8 @@ from bot.settings import load_settings
 GOLDEN = Path(__file__).parents[1] / "data" / "backtest-identity.json"
 
 
-def backtest_figures(tmp_path: Path) -> dict[str, Any]:
+def backtest_figures(tmp_path: Path, overrides: dict[str, object] | None = None,
+                     defer_flat_marks: bool = True) -> dict[str, Any]:
     """Backtest 3 h x 8 synthetic symbols; return the report and the journaled trades."""
     url = f"sqlite:///{tmp_path / 'history.db'}"
     upgrade_to_head(url)
@@ -37,9 +40,11 @@ def backtest_figures(tmp_path: Path) -> dict[str, Any]:
         store.add_liquidations(events)
         symbols = sorted({m.symbol for m in marks})
         settings = load_settings(None, {"run.symbols": ",".join(symbols),
-                                        "strategy.min_reward_risk": 0}, env={})
+                                        "strategy.min_reward_risk": 0, **(overrides or {})},
+                                 env={})
         journal = f"sqlite:///{tmp_path / 'journal.db'}"
-        report = run_backtest(settings, store, BacktestRequest(symbols), journal)
+        report = run_backtest(settings, store, BacktestRequest(symbols), journal,
+                              defer_flat_marks=defer_flat_marks)
     finally:
         engine.dispose()
     trades = open_journal(journal).list_trades(mode=TradeMode.BACKTEST)
@@ -57,6 +62,19 @@ def test_the_backtest_gives_the_figures_of_the_code_before_its_speed_work(
     assert len(figures["trades"]) >= 10
     assert figures["trades"] == expected["trades"]
     assert figures["report"] == expected["report"]
+
+
+@pytest.mark.parametrize("overrides", [{}, {"risk.max_open_positions": "6",
+                                            "strategy.min_reward_risk": "0"}],
+                         ids=["three-positions", "six-positions"])
+def test_a_flat_symbols_deferred_marks_change_nothing(tmp_path: Path,
+                                                      overrides: dict[str, object]) -> None:
+    # Every mark applied as the live loop does, against only the latest before each read.
+    every_mark = backtest_figures(tmp_path / "every", overrides, defer_flat_marks=False)
+    deferred = backtest_figures(tmp_path / "deferred", overrides)
+
+    assert len(every_mark["trades"]) >= 5
+    assert deferred == every_mark
 
 
 if __name__ == "__main__":  # rewrite the golden file, only when decisions change on purpose

@@ -254,6 +254,11 @@ class PaperExecution:
         with self._lock:
             return [self._holdings[key].position for key in sorted(self._holdings)]
 
+    def open_position_count(self) -> int:
+        """How many positions are open (``len(positions())`` without building the list)."""
+        with self._lock:
+            return len(self._holdings)
+
     def position(self, symbol: str) -> Position | None:
         """The open position on ``symbol``, or ``None``."""
         with self._lock:

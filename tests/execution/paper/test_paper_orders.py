@@ -97,6 +97,7 @@ def test_retried_entry_returns_the_same_position(venue: PaperExecution) -> None:
 
     assert retried == first
     assert venue.positions() == [first]
+    assert venue.open_position_count() == 1  # the retry opened nothing more
     assert venue.balance() == pytest.approx(10_000.0 - first.entry_fee, abs=1e-9)
     assert venue.find_by_client_order_id("e1") == first
 
@@ -113,6 +114,7 @@ def test_retried_entry_after_the_close_does_not_reopen(
 
     assert retried == first
     assert venue.positions() == []
+    assert venue.open_position_count() == 0
     assert venue.find_by_client_order_id("e1") == closed
 
 
